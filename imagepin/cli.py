@@ -9,10 +9,11 @@ from __future__ import annotations
 import sys
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
 from imagepin import __version__
+from imagepin.cli_lock import lock_app
+from imagepin.console import err, out
 from imagepin.errors import ImagepinError
 
 app = typer.Typer(
@@ -22,8 +23,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
+app.add_typer(lock_app, name="lock")
 
 
 def _version(value: bool) -> None:
