@@ -141,7 +141,9 @@ class Lock:
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "top level"
-            line = _line_of(text, first["loc"])
+            # a missing key has no line of its own: point at the object that lacks it
+            loc = first["loc"][:-1] if first["type"] == "missing" else first["loc"]
+            line = _line_of(text, loc)
             raise _corrupt(path, f"line {line}: {where}: {first['msg']}") from None
         for written in parsed.images:
             try:
@@ -170,9 +172,9 @@ class Lock:
             return self._index[_key_for(ref)]
         except KeyError:
             written = ref if isinstance(ref, str) else ref.familiar()
+            where = "" if self.path == DEFAULT_PATH else f" --lock {self.path}"
             raise NotLocked(
-                f"{written!r} is not in {self.path}; run `imagepin lock add {written}`"
-                f"{'' if str(self.path) == str(DEFAULT_PATH) else f' --lock {self.path}'}"
+                f"{written!r} is not in {self.path}; run `imagepin lock add {written}{where}`"
             ) from None
 
     def entry(self, ref: ImageReference | str) -> LockEntry:

@@ -31,6 +31,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import urllib.response
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -264,9 +265,8 @@ def _push_standin(s: StandIn) -> None:
             extra = ["--variant", "v8"] if arch == "arm64" else []
             docker("manifest", "annotate", "--os", "linux", "--arch", arch, *extra, target, img)
         docker("manifest", "push", "--purge", "--insecure", target, quiet=True)
-    log(
-        f"stand-in {target} ({', '.join(s.arches)}) -> {manifest_digest(OPEN_REGISTRY, s.repository, s.tag)}"
-    )
+    digest = manifest_digest(OPEN_REGISTRY, s.repository, s.tag)
+    log(f"stand-in {target} ({', '.join(s.arches)}) -> {digest}")
 
 
 def manifest_digest(host: str, repository: str, reference: str) -> str:
@@ -277,6 +277,93 @@ def manifest_digest(host: str, repository: str, reference: str) -> str:
         headers={"Accept": MANIFEST_TYPES},
     )
     with urllib.request.urlopen(req, timeout=10) as resp:
+        return str(resp.headers["Docker-Content-Digest"])
+
+
+def _http(
+    method: str, url: str, body: bytes = b"", headers: dict[str, str] | None = None
+) -> urllib.response.addinfourl:
+    req = urllib.request.Request(url, data=body or None, method=method, headers=headers or {})
+    return urllib.request.urlopen(req, timeout=30)  # type: ignore[no-any-return]
+
+
+def _put_blob(base: str, repository: str, blob: bytes, auth: dict[str, str]) -> str:
+    digest = "sha256:" + hashlib.sha256(blob).hexdigest()
+    with _http("POST", f"{base}/v2/{repository}/blobs/uploads/", headers=auth) as resp:
+        location = resp.headers["Location"]
+    if location.startswith("/"):
+        location = base + location
+    sep = "&" if "?" in location else "?"
+    headers = {**auth, "Content-Type": "application/octet-stream"}
+    _http("PUT", f"{location}{sep}digest={digest}", blob, headers).close()
+    return digest
+
+
+def push_synthetic(
+    host: str,
+    repository: str,
+    tag: str,
+    *,
+    platforms: tuple[str, ...] = (),
+    seed: str = "",
+    auth: tuple[str, str] | None = None,
+) -> str:
+    """Push a tiny image (or an index over `platforms`) through the registry API; its digest.
+
+    No Docker needed: one random layer per platform, a config, a manifest, and an OCI index when
+    more than one platform is given. `seed` makes the content (hence the digest) differ per call.
+    """
+    import base64
+
+    base = f"http://{host}"
+    hdrs = {}
+    if auth:
+        hdrs["Authorization"] = "Basic " + base64.b64encode(":".join(auth).encode()).decode()
+    manifests = []
+    for platform in platforms or ("linux/amd64",):
+        os_, arch, *variant = platform.split("/")
+        layer = f"{repository}:{tag}:{platform}:{seed}:{time.time_ns()}".encode()
+        config = json.dumps({"architecture": arch, "os": os_, "rootfs": {"type": "layers"}})
+        manifest = {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {
+                "mediaType": "application/vnd.oci.image.config.v1+json",
+                "digest": _put_blob(base, repository, config.encode(), hdrs),
+                "size": len(config),
+            },
+            "layers": [
+                {
+                    "mediaType": "application/vnd.oci.image.layer.v1.tar",
+                    "digest": _put_blob(base, repository, layer, hdrs),
+                    "size": len(layer),
+                }
+            ],
+        }
+        body = json.dumps(manifest).encode()
+        ref = tag if len(platforms) <= 1 else "sha256:" + hashlib.sha256(body).hexdigest()
+        headers = {**hdrs, "Content-Type": manifest["mediaType"]}
+        with _http("PUT", f"{base}/v2/{repository}/manifests/{ref}", body, headers) as resp:
+            digest = str(resp.headers["Docker-Content-Digest"])
+        plat = {"os": os_, "architecture": arch} | ({"variant": variant[0]} if variant else {})
+        manifests.append(
+            {
+                "mediaType": manifest["mediaType"],
+                "digest": digest,
+                "size": len(body),
+                "platform": plat,
+            }
+        )
+    if len(platforms) <= 1:
+        return manifests[0]["digest"]  # type: ignore[return-value]
+    index = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": manifests,
+    }
+    body = json.dumps(index).encode()
+    headers = {**hdrs, "Content-Type": str(index["mediaType"])}
+    with _http("PUT", f"{base}/v2/{repository}/manifests/{tag}", body, headers) as resp:
         return str(resp.headers["Docker-Content-Digest"])
 
 
