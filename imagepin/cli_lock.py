@@ -140,7 +140,8 @@ def refresh(
     with exclusive(lock_path):
         current = Lock.load(lock_path, missing_ok=True)
         after = current.updated(resolved)
-        after.save()
+        if after.dumps() != current.dumps():
+            after.save()
     moves = _moves(before, after, keys)
     if as_json:
         out.print_json(data={"moved": moves})

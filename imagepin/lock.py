@@ -203,19 +203,24 @@ class Lock:
     def updated(self, resolutions: Iterable[tuple[str, Resolution]]) -> Lock:
         """A new lock with each (reference as written, resolution) recorded.
 
-        An image already in the lock under another spelling keeps its existing key.
+        An image already in the lock under another spelling keeps its existing key; an entry
+        whose resolution did not change keeps its `resolved_at`, so a refresh that moved nothing
+        leaves the file byte-for-byte as it was.
         """
         entries = dict(self.entries)
         now = datetime.now(UTC).replace(microsecond=0)
         for written, res in resolutions:
             key = self._index.get(_key_for(written), _written_key(written))
-            entries[key] = LockEntry(
+            fresh = LockEntry(
                 digest=res.digest,
                 media_type=res.media_type,
                 platforms=dict(sorted(res.platforms.items())),
                 registry=res.registry,
                 resolved_at=now,
             )
+            old = entries.get(key)
+            unchanged = old is not None and old.model_copy(update={"resolved_at": now}) == fresh
+            entries[key] = old if unchanged and old is not None else fresh
         return Lock(self.path, entries)
 
     def dumps(self) -> str:

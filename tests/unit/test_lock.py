@@ -261,3 +261,20 @@ def test_exclusive_times_out_with_advice(tmp_path: Path) -> None:
         message = queue.get(timeout=5)
     assert "another imagepin process has held the lock for 0s" in message
     assert f"remove {path}.guard" in message
+
+
+def test_an_unchanged_resolution_keeps_its_entry_byte_for_byte(tmp_path: Path) -> None:
+    lock = sample(tmp_path / "images.lock")
+    same = lock.updated(
+        [
+            (
+                "python:3.12-slim-bookworm",
+                res(D1, {"linux/arm64/v8": D3, "linux/amd64": D2}),
+            )
+        ]
+    )
+    assert same.dumps() == EXPECTED_TEXT
+    moved = lock.updated([("python:3.12-slim-bookworm", res(D1, {"linux/amd64": D3}))])
+    entry = moved.entries["python:3.12-slim-bookworm"]
+    assert entry.platforms == {"linux/amd64": D3}
+    assert entry.resolved_at > WHEN
