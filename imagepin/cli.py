@@ -12,6 +12,7 @@ import typer
 from rich.markup import escape
 
 from imagepin import __version__
+from imagepin.cli_base import base_command
 from imagepin.cli_lock import lock_app
 from imagepin.console import err, out
 from imagepin.errors import ImagepinError
@@ -23,6 +24,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.command("base")(base_command)
 app.add_typer(lock_app, name="lock")
 
 
