@@ -160,7 +160,9 @@ def _moves(before: Lock, after: Lock, keys: Sequence[str]) -> list[dict[str, str
     for key in keys:
         old, new = before.entries[key], after.entries[key]
         if old.digest != new.digest:
-            moves.append({"reference": key, "platform": "index", "old": old.digest, "new": new.digest})
+            moves.append(
+                {"reference": key, "platform": "index", "old": old.digest, "new": new.digest}
+            )
         for platform in sorted(set(old.platforms) | set(new.platforms)):
             o, n = old.platforms.get(platform), new.platforms.get(platform)
             if o != n:

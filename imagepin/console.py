@@ -1,4 +1,4 @@
-"""The two consoles every CLI command prints to: results on stdout, progress and errors on stderr."""
+"""The consoles every CLI command prints to: results on stdout, progress and errors on stderr."""
 
 from __future__ import annotations
 

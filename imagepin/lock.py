@@ -45,7 +45,7 @@ FORMAT_VERSION = 1
 DEFAULT_PATH = Path("images.lock")
 
 
-class NotLocked(LockError):
+class NotLocked(LockError):  # noqa: N818 (public name, from the design)
     """A reference (or a platform of it) has no entry in the lock."""
 
 
@@ -130,12 +130,12 @@ class Lock:
             raw = json.loads(text)
         except json.JSONDecodeError as exc:
             raise _corrupt(path, f"line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
-        if isinstance(raw, dict) and isinstance(raw.get("version"), int):
-            if raw["version"] > FORMAT_VERSION:
-                raise LockError(
-                    f"{path}: format version {raw['version']} was written by a newer imagepin "
-                    f"(this one reads version {FORMAT_VERSION}); upgrade imagepin"
-                )
+        version = raw.get("version") if isinstance(raw, dict) else None
+        if isinstance(version, int) and version > FORMAT_VERSION:
+            raise LockError(
+                f"{path}: format version {version} was written by a newer imagepin "
+                f"(this one reads version {FORMAT_VERSION}); upgrade imagepin"
+            )
         try:
             parsed = _LockFile.model_validate(raw)
         except ValidationError as exc:
