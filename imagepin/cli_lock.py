@@ -41,6 +41,13 @@ InsecureOpt = typer.Option(
     [], "--insecure", help="Registry host to reach over plain http (loopback hosts always are)."
 )
 JsonOpt = typer.Option(False, "--json", help="Print JSON instead of a table.")
+TimeoutOpt = typer.Option(
+    10.0,
+    "--timeout",
+    envvar="IMAGEPIN_REGISTRY_TIMEOUT",
+    min=0.1,
+    help="Seconds to wait for each registry response before giving up.",
+)
 
 
 def _parse_all(refs: Sequence[str]) -> list[ImageReference]:
@@ -72,6 +79,7 @@ def _resolve(
     *,
     mirrors: Sequence[str | None],
     insecure: Sequence[str],
+    timeout: float,
     platforms: bool = True,
 ) -> list[tuple[str, Resolution]]:
     """Resolve every reference (grouped by mirror), with a progress bar for larger batches."""
@@ -94,7 +102,7 @@ def _resolve(
             (lambda _res: progress.advance(task)) if task is not None else None
         )
         for mirror, indexes in groups.items():
-            client = RegistryClient(mirror=mirror, insecure=insecure)
+            client = RegistryClient(mirror=mirror, insecure=insecure, timeout=timeout)
             batch = client.resolve_all(
                 [written[i] for i in indexes], platforms=platforms, on_done=advance
             )
@@ -113,11 +121,12 @@ def add(
     lock_path: Path = LockOpt,
     mirror: str | None = MirrorOpt,
     insecure: list[str] = InsecureOpt,
+    timeout: float = TimeoutOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Resolve REFS and record them (index digest and every platform's digest)."""
     _parse_all(refs)
-    resolved = _resolve(refs, mirrors=[mirror] * len(refs), insecure=insecure)
+    resolved = _resolve(refs, mirrors=[mirror] * len(refs), insecure=insecure, timeout=timeout)
     with exclusive(lock_path):
         lock = Lock.load(lock_path, missing_ok=True).updated(resolved)
         lock.save()
@@ -130,13 +139,14 @@ def refresh(
     lock_path: Path = LockOpt,
     mirror: str | None = MirrorOpt,
     insecure: list[str] = InsecureOpt,
+    timeout: float = TimeoutOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Re-resolve locked references and print what moved (old -> new, per platform)."""
     before = Lock.load(lock_path)
     keys = [before.key(r) for r in _parse_all(refs)] if refs else list(before.entries)
     mirrors = [mirror or _recorded_mirror(before, k) for k in keys]
-    resolved = _resolve(keys, mirrors=mirrors, insecure=insecure)
+    resolved = _resolve(keys, mirrors=mirrors, insecure=insecure, timeout=timeout)
     with exclusive(lock_path):
         current = Lock.load(lock_path, missing_ok=True)
         after = current.updated(resolved)
@@ -176,13 +186,14 @@ def check(
     lock_path: Path = LockOpt,
     mirror: str | None = MirrorOpt,
     insecure: list[str] = InsecureOpt,
+    timeout: float = TimeoutOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Exit 1 when a locked digest no longer matches its registry (for a scheduled CI job)."""
     lock = Lock.load(lock_path)
     keys = [lock.key(r) for r in _parse_all(refs)] if refs else list(lock.entries)
     mirrors = [mirror or _recorded_mirror(lock, k) for k in keys]
-    resolved = _resolve(keys, mirrors=mirrors, insecure=insecure, platforms=False)
+    resolved = _resolve(keys, mirrors=mirrors, insecure=insecure, timeout=timeout, platforms=False)
     drift = [
         {"reference": key, "locked": lock.entries[key].digest, "registry": res.digest}
         for key, res in resolved
