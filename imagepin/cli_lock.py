@@ -111,6 +111,14 @@ def _resolve(
     return [(w, r) for w, r in zip(written, results, strict=True) if r is not None]
 
 
+def _table(*columns: str, title: str) -> Table:
+    """A table that folds long cells (digests, references) instead of cutting them off."""
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    return table
+
+
 def _short(digest: str | None) -> str:
     return "-" if digest is None else digest[:19]
 
@@ -159,7 +167,7 @@ def refresh(
     if not moves:
         out.print(f"{len(keys)} reference(s) checked; nothing moved")
         return
-    table = Table("reference", "platform", "old", "new", title="moved")
+    table = _table("reference", "platform", "old", "new", title="moved")
     for move in moves:
         table.add_row(move["reference"], move["platform"], _short(move["old"]), _short(move["new"]))
     out.print(table)
@@ -202,7 +210,7 @@ def check(
     if as_json:
         out.print_json(data={"drift": drift, "checked": len(keys)})
     elif drift:
-        table = Table("reference", "locked", "registry now", title="drift")
+        table = _table("reference", "locked", "registry now", title="drift")
         for d in drift:
             table.add_row(d["reference"], _short(d["locked"]), _short(d["registry"]))
         out.print(table)
@@ -232,7 +240,7 @@ def _print_entries(lock: Lock, keys: Sequence[str], as_json: bool) -> None:
         }
         typer.echo(json.dumps({"images": images}, indent=2))
         return
-    table = Table("reference", "digest", "platforms", "registry", "resolved", title=str(lock.path))
+    table = _table("reference", "digest", "platforms", "registry", "resolved", title=str(lock.path))
     for key in keys:
         e = lock.entries[key]
         table.add_row(

@@ -39,7 +39,7 @@ def add_through(proxy: FaultProxy, lock: Path, repo: str, *extra: str):
 @pytest.mark.parametrize(
     ("fault", "expected", "attempts"),
     [
-        ("status:401", ["401", "docker login"], 1),
+        ("status:401", ["requires a login", "docker login"], 1),
         ("status:403", ["403"], 1),
         ("status:404", ["not found"], 1),
         ("tamper", ["digest"], 1),
