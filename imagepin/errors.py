@@ -23,3 +23,31 @@ class RegistryError(ImagepinError):
 
 class LockError(ImagepinError):
     """`images.lock` is missing, corrupt, or does not hold what was asked for."""
+
+
+class RegistryUnreachable(RegistryError):  # noqa: N818 (name fixed by contract)
+    """A registry (or its token service) refused the connection, timed out or broke it off."""
+
+
+class RegistryAuthError(RegistryError):
+    """A registry or its token service rejected the credentials (or their absence)."""
+
+
+class ManifestNotFound(RegistryError):  # noqa: N818 (name fixed by contract)
+    """The registry has no manifest for the reference: the tag or the repository is missing."""
+
+
+class DigestMismatch(RegistryError):  # noqa: N818 (name fixed by contract)
+    """The manifest bytes do not hash to the digest the registry or the reference claims."""
+
+
+class RegistryProtocolError(RegistryError):
+    """The registry answered something the distribution protocol does not allow."""
+
+
+class UnsupportedMediaType(RegistryProtocolError):  # noqa: N818 (like its siblings)
+    """The registry returned a manifest of a media type imagepin does not pin."""
+
+
+class RegistryUnavailable(RegistryError):  # noqa: N818 (like its siblings)
+    """The registry kept answering 429 or 5xx after every retry."""
