@@ -12,7 +12,9 @@ Faults (each applies to the first `times` manifest requests, then the proxy forw
   tamper        forward, but flip a byte of the manifest (the digest header stays)
   badjson       replace the manifest with invalid JSON and drop the digest header
   redirect      307 to `redirect_to` (another host), which serves the request
-Only `/v2/<name>/manifests/<ref>` requests are faulted; `/v2/` pings are always forwarded.
+  latency       every request (pings and blobs too) waits `delay` seconds, then is forwarded:
+                a remote registry's round-trip time, for benchmarks
+Other faults only touch `/v2/<name>/manifests/<ref>` requests; `/v2/` pings are forwarded.
 """
 
 from __future__ import annotations
@@ -27,6 +29,11 @@ from types import TracebackType
 from typing import Any
 
 MANIFEST_PATH = re.compile(r"^/v2/.+/manifests/[^/]+$")
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # many clients connect at once
+    daemon_threads = True
 
 
 class FaultProxy:
@@ -49,8 +56,7 @@ class FaultProxy:
         self.requests: list[dict[str, Any]] = []
         self._faulted = 0
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), self._handler())
         self.host = f"127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -72,7 +78,7 @@ class FaultProxy:
         return [r for r in self.requests if MANIFEST_PATH.match(r["path"])]
 
     def _take_fault(self, path: str) -> str:
-        if not MANIFEST_PATH.match(path):
+        if self.fault == "latency" or not MANIFEST_PATH.match(path):
             return "none"
         with self._lock:
             if self._faulted >= self.times:
@@ -93,6 +99,8 @@ class FaultProxy:
                 proxy.requests.append(
                     {"method": self.command, "path": self.path, "headers": dict(self.headers)}
                 )
+                if proxy.fault == "latency":
+                    time.sleep(proxy.delay)
                 fault = proxy._take_fault(self.path)
                 if fault.startswith("status:"):
                     return self._error(int(fault.split(":")[1]))
@@ -132,13 +140,20 @@ class FaultProxy:
             def _forward(self) -> tuple[int, list[tuple[str, str]], bytes]:
                 length = int(self.headers.get("Content-Length") or 0)
                 data = self.rfile.read(length) if length else None
-                conn = http.client.HTTPConnection(proxy.upstream, timeout=30)
                 skip = {"host", "connection", "content-length"}
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in skip}
-                conn.request(self.command, self.path, body=data, headers=headers)
-                resp = conn.getresponse()
+                # one kept-alive upstream connection per client connection (handler instance)
+                if getattr(self, "_upstream", None) is None:
+                    self._upstream = http.client.HTTPConnection(proxy.upstream, timeout=30)
+                conn = self._upstream
+                try:
+                    conn.request(self.command, self.path, body=data, headers=headers)
+                    resp = conn.getresponse()
+                except (ConnectionError, http.client.HTTPException):
+                    conn.close()  # the upstream dropped an idle connection: reconnect once
+                    conn.request(self.command, self.path, body=data, headers=headers)
+                    resp = conn.getresponse()
                 body = resp.read()
-                conn.close()
                 return resp.status, resp.getheaders(), body
 
             def _error(self, code: int, extra: dict[str, str] | None = None) -> None:
