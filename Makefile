@@ -11,4 +11,4 @@ setup:
 	scripts/setup
 
 lint: setup
-	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy --strict imagepin
+	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy --strict imagepin components
