@@ -74,6 +74,14 @@ def _recorded_mirror(lock: Lock, written: str) -> str | None:
     return None if asked in own else asked
 
 
+def _selected(
+    lock: Lock, refs: Sequence[str] | None, mirror: str | None
+) -> tuple[list[str], list[str | None]]:
+    """The lock keys REFS name (default: all), each with the mirror to resolve it through."""
+    keys = [lock.key(r) for r in _parse_all(refs)] if refs else list(lock.entries)
+    return keys, [mirror or _recorded_mirror(lock, k) for k in keys]
+
+
 def _resolve(
     written: Sequence[str],
     *,
@@ -152,8 +160,7 @@ def refresh(
 ) -> None:
     """Re-resolve locked references and print what moved (old -> new, per platform)."""
     before = Lock.load(lock_path)
-    keys = [before.key(r) for r in _parse_all(refs)] if refs else list(before.entries)
-    mirrors = [mirror or _recorded_mirror(before, k) for k in keys]
+    keys, mirrors = _selected(before, refs, mirror)
     resolved = _resolve(keys, mirrors=mirrors, insecure=insecure, timeout=timeout)
     with exclusive(lock_path):
         current = Lock.load(lock_path, missing_ok=True)
@@ -199,8 +206,7 @@ def check(
 ) -> None:
     """Exit 1 when a locked digest no longer matches its registry (for a scheduled CI job)."""
     lock = Lock.load(lock_path)
-    keys = [lock.key(r) for r in _parse_all(refs)] if refs else list(lock.entries)
-    mirrors = [mirror or _recorded_mirror(lock, k) for k in keys]
+    keys, mirrors = _selected(lock, refs, mirror)
     resolved = _resolve(keys, mirrors=mirrors, insecure=insecure, timeout=timeout, platforms=False)
     drift = [
         {"reference": key, "locked": lock.entries[key].digest, "registry": res.digest}
