@@ -15,8 +15,8 @@ platform (each with its own cache ref: buildx's registry cache is unreliable for
 builds) joined by a `docker-build:index:Index`. Pushed images are retained on delete.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: the component provider host reads the args'
+# annotations at runtime to infer the package schema, and needs them as types, not strings.
 import hashlib
 from pathlib import Path
 from typing import Any, TypedDict
