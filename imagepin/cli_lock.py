@@ -15,6 +15,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from imagepin.config import bases_from_stacks
 from imagepin.console import err, out
 from imagepin.errors import ConfigError
 from imagepin.lock import DEFAULT_PATH, Lock, exclusive
@@ -133,7 +134,13 @@ def _short(digest: str | None) -> str:
 
 @lock_app.command("add")
 def add(
-    refs: list[str] = typer.Argument(..., help="References to resolve, e.g. python:3.12-slim."),
+    refs: list[str] = typer.Argument(None, help="References to resolve, e.g. python:3.12-slim."),
+    from_stacks: bool = typer.Option(
+        False,
+        "--from-stacks",
+        help="Also add every base the project's stacks need (builder bases too), each through "
+        "its stack's imagepin:baseMirror unless --mirror is given.",
+    ),
     lock_path: Path = LockOpt,
     mirror: str | None = MirrorOpt,
     insecure: list[str] = InsecureOpt,
@@ -141,8 +148,19 @@ def add(
     as_json: bool = JsonOpt,
 ) -> None:
     """Resolve REFS and record them (index digest and every platform's digest)."""
+    refs = list(refs or [])
     _parse_all(refs)
-    resolved = _resolve(refs, mirrors=[mirror] * len(refs), insecure=insecure, timeout=timeout)
+    mirrors: list[str | None] = [mirror] * len(refs)
+    for written, via in bases_from_stacks(Path(), mirror) if from_stacks else []:
+        if written not in refs:
+            refs.append(written)
+            mirrors.append(via)
+    if not refs:
+        raise ConfigError(
+            "nothing to add: give references (imagepin lock add python:3.12-slim-bookworm) "
+            "or --from-stacks"
+        )
+    resolved = _resolve(refs, mirrors=mirrors, insecure=insecure, timeout=timeout)
     with exclusive(lock_path):
         lock = Lock.load(lock_path, missing_ok=True).updated(resolved)
         lock.save()

@@ -1,0 +1,145 @@
+"""Finding and reading Pulumi stack files: `<stackConfigDir>/Pulumi.<stack>.yaml`.
+
+A stack file is YAML with a top-level `config:` mapping of namespaced keys (`imagepin:images`,
+`aws:region`). `read_stack_file` returns the `imagepin:` keys without their prefix; YAML syntax
+errors and repeated keys are reported with their line, bare keys with the namespaced spelling.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from imagepin.config_errors import did_you_mean, kind_of
+from imagepin.errors import ConfigError
+
+NAMESPACE = "imagepin"
+"""The Pulumi project name, so the namespace of this library's stack config keys."""
+
+
+def display_path(path: Path, root: Path) -> str:
+    """`stacks/Pulumi.dev.yaml` when under `root`, else the path as given."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+@dataclass(frozen=True)
+class StackFiles:
+    """The stack files of one project (`stackConfigDir` from Pulumi.yaml, default the root)."""
+
+    root: Path
+    folder: Path
+
+    def all(self) -> list[Path]:
+        return sorted(self.folder.glob("Pulumi.*.yaml"))
+
+    def names(self) -> list[str]:
+        return [p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in self.all()]
+
+    def resolve(self, name_or_path: str | Path) -> tuple[Path, str]:
+        """(path, stack name) for a stack name (`dev`) or a stack file path."""
+        text = str(name_or_path)
+        if isinstance(name_or_path, Path) or "/" in text or text.endswith((".yaml", ".yml")):
+            path = Path(text)
+            if not path.is_absolute() and not path.exists():
+                path = self.root / path
+            name = path.name.removeprefix("Pulumi.").rsplit(".", 1)[0]
+        else:
+            path, name = self.folder / f"Pulumi.{text}.yaml", text
+        if not path.is_file():
+            names = self.names()
+            hint = did_you_mean(name, names) or (
+                f"; the stacks here are {', '.join(names)}" if names else ""
+            )
+            raise ConfigError(
+                f"{display_path(path, self.root)}: no such stack file{hint} (create it, or pass "
+                "--stack with an existing stack)"
+            )
+        return path, name
+
+
+def stack_files(root: Path) -> StackFiles:
+    project = root / "Pulumi.yaml"
+    folder = root
+    if project.is_file():
+        data = _load(project.read_text(encoding="utf-8"), display_path(project, root))
+        if isinstance(data, dict) and isinstance(data.get("stackConfigDir"), str):
+            folder = root / data["stackConfigDir"]
+    return StackFiles(root, folder)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses a key repeated in one mapping (YAML says keys are unique)."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        line = key_node.start_mark.line + 1
+        if key in seen:
+            raise ConfigError(
+                f"line {line}: key {key!r} repeats the one on line {seen[key]}; "
+                "keep one of them (YAML keeps only the last, silently)"
+            )
+        seen[key] = line
+    loader.flatten_mapping(node)
+    return dict(loader.construct_pairs(node))
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    _construct_mapping,
+)
+
+
+def _load(text: str, shown: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)
+    except ConfigError as exc:
+        raise ConfigError(f"{shown}: {exc}") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise ConfigError(
+            f"{shown}: {line}YAML syntax error: {problem}; check the indentation and quoting "
+            "there (quote values that contain ': ' or start with a special character)"
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{shown}: not valid YAML: {exc}") from None
+
+
+def read_stack_file(path: Path, shown: str) -> dict[str, Any]:
+    """The `imagepin:` keys of a stack file, without the prefix (`images`, `baseMirror`)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{shown}: cannot read the stack file: {exc}") from None
+    doc = _load(text, shown)
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict):
+        raise ConfigError(f"{shown}: expected a mapping with a config: key, got {kind_of(doc)}")
+    config = doc.get("config") or {}
+    if not isinstance(config, dict):
+        raise ConfigError(
+            f"{shown}: config: expected a mapping of namespaced keys such as "
+            f"{NAMESPACE}:images, got {kind_of(config)}"
+        )
+    ours: dict[str, Any] = {}
+    for key, value in config.items():
+        namespace, colon, name = str(key).partition(":")
+        if not colon:
+            raise ConfigError(
+                f"{shown}: config.{key}: Pulumi config keys carry a namespace; "
+                f"write {NAMESPACE}:{key}"
+            )
+        if namespace == NAMESPACE:
+            ours[name] = value
+    return ours
