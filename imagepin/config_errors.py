@@ -84,15 +84,23 @@ def _model_at(root: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
     return model
 
 
-def _alias_loc(root: type[BaseModel], loc: Loc) -> Loc:
-    """A snake_case key path (from a `FieldError`) in the spelling the file uses."""
+def _alias_loc(root: type[BaseModel], loc: Loc, given: object) -> Loc:
+    """A snake_case key path (from a `FieldError`) spelled as the input spells it.
+
+    `given` is the input of the model that raised: a key written snake_case stays so, anything
+    else takes the alias (camelCase, as stack files write it).
+    """
     out: list[str | int] = []
     for i, part in enumerate(loc):
         model = _model_at(root, loc[:i])
         if isinstance(part, str) and model is not None and part in model.model_fields:
-            out.append(model.model_fields[part].alias or part)
+            alias = model.model_fields[part].alias or part
+            written = isinstance(given, dict) and part in given and alias not in given
+            out.append(part if written else alias)
+            given = given.get(alias, given.get(part)) if isinstance(given, dict) else None
         else:
             out.append(part)
+            given = None
     return tuple(out)
 
 
@@ -109,7 +117,7 @@ def _explain(
     cause = error.get("ctx", {}).get("error")
     key = next((p for p in reversed(loc) if isinstance(p, str)), "")
     if isinstance(cause, FieldError):
-        return loc + _alias_loc(_model_at(root, loc) or root, cause.loc), cause.detail
+        return loc + _alias_loc(_model_at(root, loc) or root, cause.loc, value), cause.detail
     if isinstance(cause, Exception):
         return loc, str(cause)
     if kind == "missing":
