@@ -276,7 +276,8 @@ def _check_image_rules(stack: StackConfig, i: int, image: ImageConfig) -> None:
         field = "layout" if kind in ("apt", "rock") else "variant"
         raise FieldError(
             ("images", i, field),
-            f"a {kind} runtime is not allowed in this stack ({NAMESPACE}:allowedVariants is "
+            f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} runtime is not allowed in this stack "
+            f"({NAMESPACE}:allowedVariants is "
             f"[{allowed}]); use variant: slim (with layout: builder when dependencies must be "
             "compiled)",
         )
