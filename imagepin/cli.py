@@ -13,6 +13,7 @@ from rich.markup import escape
 
 from imagepin import __version__
 from imagepin.cli_base import base_command
+from imagepin.cli_check import check_command, rules_command
 from imagepin.cli_lock import lock_app
 from imagepin.cli_render import render_command
 from imagepin.console import err, out
@@ -28,6 +29,8 @@ app = typer.Typer(
 app.command("base")(base_command)
 app.add_typer(lock_app, name="lock")
 app.command("render")(render_command)
+app.command("check")(check_command)
+app.command("rules")(rules_command)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,266 @@
+"""The engine behind `imagepin check` and the policy pack: the rules over Dockerfiles and over
+the resources a program registers, suppressions applied, one `Report` out.
+
+    report = check_dockerfile_paths(["Dockerfile"], Settings(lock=Lock.load(missing_ok=True)))
+    report = check_resources(recorded, settings)   # [{"type", "name", "inputs", "options"}, ...]
+    report.exit_code(strict=False)                 # 1 on an error (strict: on a warning too)
+
+`check_resources` takes what a preview recorder saw (dicts, or records with the same
+attributes; `urn`/`parent` link children to components), runs the resource rules on each and the
+Dockerfile rules on each `docker-build:index:Image`'s Dockerfile (inline, or `location` read
+under `Settings.base_dir`) with its build args, platforms and target. A component's `suppress`
+mapping covers the component and everything under it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from imagepin.errors import ConfigError
+from imagepin.rules import RULES, SUPPRESSION_RULES
+from imagepin.rules.base import Finding, Note, Rule, Settings, Severity, Violation
+from imagepin.rules.dockerfile_model import Dockerfile, DockerfileError
+from imagepin.rules.resources import Resource, build_of
+from imagepin.rules.suppressions import Suppression, from_mapping
+from imagepin.rules.values import Unknown, reveal
+
+ALL_DOCKERFILE_RULES = "*"
+"""The `rule` of a note that skips every Dockerfile rule (the Dockerfile could not be read)."""
+
+
+@dataclass(frozen=True)
+class Report:
+    violations: tuple[Violation, ...] = ()
+    notes: tuple[Note, ...] = ()
+
+    def __add__(self, other: Report) -> Report:
+        return Report(self.violations + other.violations, self.notes + other.notes)
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for v in self.violations if v.severity is severity)
+
+    def exit_code(self, strict: bool = False) -> int:
+        """1 when an error (with `strict`, also a warning) was found, else 0."""
+        failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
+        return 1 if any(v.severity in failing for v in self.violations) else 0
+
+    def to_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"violations": [v.to_json() for v in self.violations]}
+        if self.notes:
+            doc["notes"] = [n.to_json() for n in self.notes]
+        return doc
+
+    def summary(self) -> str:
+        plural = {Severity.ERROR: "errors", Severity.WARNING: "warnings", Severity.INFO: "info"}
+        counts = [
+            f"{n} {s.value if n == 1 else plural[s]}" for s in Severity if (n := self.count(s))
+        ]
+        total = len(self.violations)
+        head = f"{total} violation{'s' * (total != 1)}"
+        return head + (f" ({', '.join(counts)})" if counts else "")
+
+
+def _select(rules: Iterable[Rule] | None) -> list[Rule]:
+    return list(RULES.values()) if rules is None else list(rules)
+
+
+def _suppressed(
+    finding: Finding, dockerfile: Dockerfile | None, resource_level: Sequence[Suppression]
+) -> bool:
+    if finding.rule in SUPPRESSION_RULES:
+        return False
+    if any(s.active and finding.rule in s.rules for s in resource_level):
+        return True
+    if dockerfile is None or finding.file != dockerfile.file:
+        return False
+    return any(s.covers_line(finding.rule, finding.line) for s in dockerfile.suppressions)
+
+
+def _report(
+    findings: list[Finding],
+    dockerfile: Dockerfile | None = None,
+    resource_level: Sequence[Suppression] = (),
+) -> Report:
+    order = {rule_id: i for i, rule_id in enumerate(RULES)}
+    kept = [f for f in findings if not _suppressed(f, dockerfile, resource_level)]
+    kept = list(dict.fromkeys(kept))
+    kept.sort(key=lambda f: (f.line or 0, order.get(f.rule, len(order))))
+    return Report(
+        tuple(f for f in kept if isinstance(f, Violation)),
+        tuple(f for f in kept if isinstance(f, Note)),
+    )
+
+
+def _run(rules: list[Rule], scope: str, subject: Any, settings: Settings) -> list[Finding]:
+    found: list[Finding] = []
+    for rule in rules:
+        if scope in rule.scope:
+            found.extend(rule.check(subject, settings))
+    return found
+
+
+def check_dockerfile(
+    dockerfile: Dockerfile,
+    settings: Settings,
+    rules: Iterable[Rule] | None = None,
+    resource_level: Sequence[Suppression] = (),
+) -> Report:
+    """The Dockerfile rules on one parsed Dockerfile, its suppression comments applied."""
+    found = _run(_select(rules), "dockerfile", dockerfile, settings)
+    return _report(found, dockerfile, resource_level)
+
+
+def check_dockerfile_paths(
+    paths: Sequence[str | Path], settings: Settings, rules: Iterable[Rule] | None = None
+) -> Report:
+    """Read and check each Dockerfile; an unreadable or unparsable file is a `ConfigError`."""
+    report = Report()
+    for path in paths:
+        name = str(path)
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"{name}: no such file; give the path of a Dockerfile") from None
+        except IsADirectoryError:
+            raise ConfigError(
+                f"{name}: is a directory; give the Dockerfile in it ({Path(name) / 'Dockerfile'})"
+            ) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{name}: cannot read the Dockerfile ({exc})") from None
+        report += check_dockerfile(Dockerfile.parse(text, file=name), settings, rules)
+    return report
+
+
+# --- resources -----------------------------------------------------------------------------
+
+
+def _dockerfile_text(
+    resource: Resource, settings: Settings
+) -> tuple[str | None, str | None, str | None]:
+    """(Dockerfile text, file name or None for inline, why it was skipped)."""
+    build = build_of(resource)
+    if build is None:
+        return None, None, None
+    if isinstance(build.inline, str):
+        return build.inline, None, None
+    if isinstance(build.inline, Unknown) or isinstance(build.location, Unknown):
+        return None, None, "its Dockerfile is unknown at preview"
+    location = build.location
+    if location is None:
+        if not isinstance(build.context, str) or "://" in build.context:
+            return None, None, None
+        location = str(Path(build.context) / "Dockerfile")
+    if "://" in location:
+        return None, None, f"its Dockerfile is remote ({location}) and not read"
+    path = Path(location)
+    if not path.is_absolute():
+        if settings.base_dir is None:
+            return None, None, f"its Dockerfile {location} is not read here"
+        path = settings.base_dir / path
+    try:
+        return path.read_text(encoding="utf-8"), location, None
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, None, f"its Dockerfile {location} cannot be read ({exc})"
+
+
+def _dockerfile_of(resource: Resource, settings: Settings) -> Dockerfile | Note:
+    text, file, skipped = _dockerfile_text(resource, settings)
+    if text is None:
+        why = skipped or "it has no Dockerfile"
+        return Note(ALL_DOCKERFILE_RULES, f"{resource.label}: {why}", resource=resource.name)
+    build = build_of(resource)
+    assert build is not None
+    args = {}
+    if isinstance(build.build_args, dict):
+        args = {k: v for k, raw in build.build_args.items() if isinstance(v := reveal(raw), str)}
+    platforms = None
+    if isinstance(build.platforms, list):
+        plats = [reveal(p) for p in build.platforms]
+        platforms = (
+            [p for p in plats if isinstance(p, str)]
+            if all(isinstance(p, str) for p in plats)
+            else None
+        )
+    target = build.target if isinstance(build.target, str) else None
+    try:
+        return Dockerfile.parse(
+            text,
+            file=file,
+            resource=resource.name,
+            build_args=args,
+            platforms=platforms,
+            target=target,
+        )
+    except DockerfileError as exc:
+        return Note(ALL_DOCKERFILE_RULES, str(exc), file=file, resource=resource.name)
+
+
+def _ancestors(resource: Resource, index: Mapping[str, Resource]) -> list[Resource]:
+    found: list[Resource] = []
+    seen = {id(resource)}
+    parent = resource.parent
+    while parent is not None and parent in index:
+        ancestor = index[parent]
+        if id(ancestor) in seen:
+            break
+        seen.add(id(ancestor))
+        found.append(ancestor)
+        parent = ancestor.parent
+    return found
+
+
+def check_resources(
+    resources: Iterable[Resource | Mapping[str, Any] | object],
+    settings: Settings,
+    rules: Iterable[Rule] | None = None,
+    *,
+    context: Iterable[Resource | Mapping[str, Any] | object] = (),
+) -> Report:
+    """The rules over recorded resources (and each image's Dockerfile).
+
+    Each item is `{"type", "name", "inputs", "options"}` (plus optional `urn`, `parent`,
+    `suppress`) or an object with those attributes. `context` holds resources that are only
+    looked up as parents (their `suppress` applies to their children), not checked.
+    """
+    chosen = _select(rules)
+    checked = [Resource.from_any(r) for r in resources]
+    index: dict[str, Resource] = {}
+    for r in [Resource.from_any(r) for r in context] + checked:
+        index.setdefault(r.name, r)
+        if r.urn:
+            index[r.urn] = r
+    report = Report()
+    for resource in checked:
+        level = from_mapping(resource.suppress, resource.name)
+        for ancestor in _ancestors(resource, index):
+            level += from_mapping(ancestor.suppress, ancestor.name)
+        report += _report(_run(chosen, "resource", resource, settings), None, level)
+        if resource.is_component or build_of(resource) is None:
+            continue
+        if not any("dockerfile" in rule.scope for rule in chosen):
+            continue
+        dockerfile = _dockerfile_of(resource, settings)
+        if isinstance(dockerfile, Note):
+            report += Report(notes=(dockerfile,))
+            continue
+        report += check_dockerfile(dockerfile, settings, chosen, level)
+    return report
+
+
+# --- output --------------------------------------------------------------------------------
+
+
+def render_text(report: Report, checked: str) -> str:
+    """One line per violation (`where: severity RULE message`), the notes, then a summary."""
+    lines = [f"{v.where}: {v.severity.value} {v.rule} {v.message}" for v in report.violations]
+    lines += [f"{n.where}: note {n.rule} {n.message}" for n in report.notes]
+    lines.append(f"{report.summary()} in {checked}")
+    return "\n".join(lines)
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report.to_json(), indent=2)

@@ -1,0 +1,157 @@
+"""What every rule shares: `Rule`, `Violation`, `Note`, `Severity`, `Settings`.
+
+A rule is one module in `imagepin/rules/` with a `RULE = Rule(...)`: a stable public ID, a default
+severity, a one-sentence rationale and fix (the rules reference and SARIF metadata are generated
+from them) and a pure `check(subject, settings)` that returns findings for one subject: a parsed
+`Dockerfile` or one `Resource`. A check returns `[]` for subjects it does not concern.
+
+Findings are `Violation`s, or `Note`s when a rule could not judge (a value unknown at preview, an
+`ARG` without a value): a note is never a failure, it says what was skipped and why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+
+if TYPE_CHECKING:
+    from imagepin.lock import Lock
+    from imagepin.rules.dockerfile_model import Dockerfile
+    from imagepin.rules.resources import Resource
+
+    Subject: TypeAlias = Dockerfile | Resource
+
+
+class Severity(StrEnum):
+    """How bad a violation is; `imagepin check` fails on errors (and on warnings with --strict)."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 0, "warning": 1, "info": 2}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One broken rule: where (file and line, or resource) and a message that says the fix."""
+
+    rule: str
+    severity: Severity
+    message: str
+    file: str | None = None
+    line: int | None = None
+    resource: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "severity": self.severity.value,
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+            "resource": self.resource,
+        }
+
+    @property
+    def where(self) -> str:
+        """`Dockerfile:12`, `resource app`, `resource app, inline Dockerfile line 3`."""
+        return where(self.file, self.line, self.resource)
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A check a rule skipped, and why (never a failure)."""
+
+    rule: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+    resource: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+            "resource": self.resource,
+        }
+
+    @property
+    def where(self) -> str:
+        return where(self.file, self.line, self.resource)
+
+
+Finding: TypeAlias = Violation | Note
+
+
+def where(file: str | None, line: int | None, resource: str | None) -> str:
+    if file is not None:
+        place = f"{file}:{line}" if line is not None else file
+        return f"{place} (resource {resource})" if resource else place
+    if resource is not None:
+        inline = f", inline Dockerfile line {line}" if line is not None else ""
+        return f"resource {resource}{inline}"
+    return "<stack>"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a check may depend on besides the subject: the stack's choices, the lock, the date.
+
+    `allowed_registries` empty means any registry; `required_platforms` empty means none is
+    required. `base_dir` is where a resource's relative `dockerfile.location` is read from
+    (None: such Dockerfiles are skipped with a note).
+    """
+
+    today: date = field(default_factory=date.today)
+    lock: Lock | None = None
+    allowed_registries: tuple[str, ...] = ()
+    required_platforms: tuple[str, ...] = ()
+    allow_prerelease: bool = False
+    base_dir: Path | None = None
+
+
+Scope = Literal["dockerfile", "resource"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule's public metadata and its pure check."""
+
+    id: str
+    severity: Severity
+    title: str
+    rationale: str
+    fix: str
+    scope: tuple[Scope, ...]
+    check: Callable[[Subject, Settings], list[Finding]] = field(repr=False, compare=False)
+    config: tuple[str, ...] = ()
+    """The `Settings` fields the rule reads (documented, and exposed as policy config)."""
+
+    def violation(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        resource: str | None = None,
+    ) -> Violation:
+        return Violation(self.id, self.severity, message, file, line, resource)
+
+    def note(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        resource: str | None = None,
+    ) -> Note:
+        return Note(self.id, message, file, line, resource)

@@ -1,0 +1,67 @@
+"""Helpers several rules share: how a FROM is named in messages, lock look-ups, tag suggestions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+from imagepin.catalog import PythonBase, UnknownBase, default_distro, newest_series
+from imagepin.lock import Lock, LockEntry
+from imagepin.refs import ImageReference, InvalidReference
+from imagepin.rules.dockerfile_model import Dockerfile, Stage
+
+
+def from_phrase(stage: Stage) -> str:
+    """`FROM python:3.12-slim in stage 0 (build)`."""
+    return f"FROM {stage.shown} in {stage.label}"
+
+
+def external_stages(df: Dockerfile) -> Iterator[tuple[Stage, ImageReference]]:
+    """Stages built on a registry image whose reference is known."""
+    for stage in df.stages:
+        if stage.is_external and stage.ref is not None:
+            yield stage, stage.ref
+
+
+def lock_entry(lock: Lock | None, ref: ImageReference) -> tuple[str, LockEntry] | None:
+    """The lock entry for `ref`'s tag, also when `ref` names it through the mirror it was
+    resolved from (`127.0.0.1:5000/library/python:3.12` for `python:3.12`)."""
+    if lock is None or ref.tag is None:
+        return None
+    base = ref.without_digest()
+    if base in lock:
+        return lock.key(base), lock.entry(base)
+    for key, entry in lock.entries.items():
+        try:
+            locked = ImageReference.parse(key)
+        except InvalidReference:
+            continue
+        if (locked.path, locked.tag, entry.registry) == (base.path, base.tag, base.domain):
+            return key, entry
+    return None
+
+
+def written(ref: ImageReference, stage: Stage) -> str:
+    """`ref` spelled as the Dockerfile spells it (short names stay short), without digest."""
+    text = stage.resolved or str(ref)
+    return text.split("@", 1)[0]
+
+
+def distro_tag(base: PythonBase, series: str | None = None) -> str:
+    """The library/python tag for `base` (or `series`) with an explicit distro release."""
+    version = series or (base.version if "." in base.version else base.series)
+    try:
+        distro = base.distro or default_distro(version, base.variant)
+        return PythonBase(version=version, variant=base.variant, distro=distro).tag
+    except UnknownBase:
+        return f"{version}-slim-bookworm"
+
+
+def supported_tag(base: PythonBase, on: date) -> str:
+    """The same variant and distro on the newest supported series (what to move to)."""
+    newest = newest_series(on)
+    try:
+        distro = base.distro or default_distro(newest, base.variant)
+        return PythonBase(version=newest, variant=base.variant, distro=distro).tag
+    except UnknownBase:
+        return distro_tag(PythonBase(version=newest, variant="slim"))

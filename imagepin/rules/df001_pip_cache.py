@@ -1,0 +1,63 @@
+"""DF001: `pip install` without `--no-cache-dir`."""
+
+from __future__ import annotations
+
+from imagepin.rules.base import Finding, Rule, Settings, Severity
+from imagepin.rules.dockerfile_model import Dockerfile, Instruction
+from imagepin.rules.shell import assignments, commands, pip_install, program
+
+
+def _cache_mounted(instruction: Instruction) -> bool:
+    for mount in instruction.flag_values("mount"):
+        fields = dict(part.partition("=")[::2] for part in mount.split(","))
+        target = fields.get("target") or fields.get("dst") or fields.get("destination") or ""
+        if fields.get("type") == "cache" and ("pip" in target or target.endswith("/.cache")):
+            return True
+    return False
+
+
+def check(subject: object, settings: Settings) -> list[Finding]:
+    if not isinstance(subject, Dockerfile):
+        return []
+    found: list[Finding] = []
+    for stage in subject.stages:
+        for instruction in stage.instructions:
+            if instruction.cmd != "RUN" or _cache_mounted(instruction):
+                continue
+            if instruction.scope.get("PIP_NO_CACHE_DIR") not in (None, ""):
+                continue
+            for argv in commands(instruction):
+                args = pip_install(argv)
+                if args is None or "--no-cache-dir" in args:
+                    continue
+                if assignments(argv).get("PIP_NO_CACHE_DIR"):
+                    continue
+                run = program(argv)
+                at = run.index("install") + 1 if "install" in run else len(run)
+                shown = " ".join(run)
+                fixed = " ".join([*run[:at], "--no-cache-dir", *run[at:]])
+                found.append(
+                    RULE.violation(
+                        f"RUN {shown} keeps pip's download cache in the layer; write "
+                        f"{fixed} (or RUN --mount=type=cache,target=/root/.cache/pip)",
+                        **subject.at(instruction.start_line),
+                    )
+                )
+    return found
+
+
+RULE = Rule(
+    id="DF001",
+    severity=Severity.WARNING,
+    title="pip install keeps its download cache",
+    rationale=(
+        "pip's download cache ends up in the image layer: size that is shipped everywhere and "
+        "never used at run time."
+    ),
+    fix=(
+        "Add `--no-cache-dir` (or set `ENV PIP_NO_CACHE_DIR=1`, or use "
+        "`RUN --mount=type=cache,target=/root/.cache/pip`)."
+    ),
+    scope=("dockerfile",),
+    check=check,
+)

@@ -1,0 +1,60 @@
+"""DF002: shell-form `CMD` or `ENTRYPOINT` (signals do not reach Python)."""
+
+from __future__ import annotations
+
+import json
+import shlex
+
+from imagepin.rules.base import Finding, Rule, Settings, Severity
+from imagepin.rules.dockerfile_model import Dockerfile, Instruction
+
+_SHELL_SYNTAX = set("|&;<>()$`*?")
+
+
+def _exec_form(instruction: Instruction) -> str:
+    text = " ".join(instruction.value)
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        words = []
+    if not words or any(set(w) & _SHELL_SYNTAX for w in words):
+        return f'put the shell logic in a script and exec it: {instruction.cmd} ["./start.sh"]'
+    return f"write {instruction.cmd} {json.dumps(words)}"
+
+
+def check(subject: object, settings: Settings) -> list[Finding]:
+    if not isinstance(subject, Dockerfile) or subject.final is None:
+        return []
+    last: dict[str, Instruction] = {}
+    for stage in subject.chain(subject.final):
+        for instruction in stage.instructions:
+            if instruction.cmd in ("CMD", "ENTRYPOINT"):
+                last[instruction.cmd] = instruction
+    found: list[Finding] = []
+    for instruction in sorted(last.values(), key=lambda i: i.start_line):
+        if instruction.json:
+            continue
+        shown = " ".join(instruction.value)
+        found.append(
+            RULE.violation(
+                f"{instruction.cmd} {shown} is in shell form: it runs under /bin/sh -c, so "
+                f"SIGTERM never reaches Python and stops wait for the kill timeout; "
+                f"{_exec_form(instruction)}",
+                **subject.at(instruction.start_line),
+            )
+        )
+    return found
+
+
+RULE = Rule(
+    id="DF002",
+    severity=Severity.WARNING,
+    title="Shell-form CMD or ENTRYPOINT",
+    rationale=(
+        "A shell-form command runs under /bin/sh -c, which does not forward SIGTERM, so Python "
+        "is killed after the stop timeout instead of shutting down cleanly."
+    ),
+    fix='Use the JSON (exec) form: `CMD ["python", "-m", "app"]`.',
+    scope=("dockerfile",),
+    check=check,
+)

@@ -1,0 +1,75 @@
+"""DF003: the application source copied before dependencies are installed (cache busting)."""
+
+from __future__ import annotations
+
+from imagepin.rules.base import Finding, Rule, Settings, Severity
+from imagepin.rules.dockerfile_model import Dockerfile, Instruction
+from imagepin.rules.shell import commands, pip_install, program
+
+_WHOLE_CONTEXT = {".", "./", "*", "./*", "./."}
+_TOOL_INSTALLS = {("poetry", "install"), ("uv", "sync"), ("pipenv", "install"), ("pdm", "install")}
+
+
+def _copies_everything(instruction: Instruction) -> bool:
+    if instruction.cmd not in ("COPY", "ADD") or instruction.flag_values("from"):
+        return False
+    sources = [v for v in instruction.value[:-1] if not v.startswith("<<")]
+    return any(source in _WHOLE_CONTEXT for source in sources)
+
+
+def _installs_dependencies(argv: list[str]) -> bool:
+    args = pip_install(argv)
+    if args is not None:
+        if "--no-deps" in args:
+            return False
+        files = {"-r", "--requirement", "-c", "--constraint"}
+        return any(a in files or a.startswith(("-r", "--requirement=")) for a in args) or any(
+            a in (".", "./", "-e.", "-e") for a in args
+        )
+    run = program(argv)
+    return len(run) >= 2 and (run[0].rsplit("/", 1)[-1], run[1]) in _TOOL_INSTALLS
+
+
+def check(subject: object, settings: Settings) -> list[Finding]:
+    if not isinstance(subject, Dockerfile):
+        return []
+    found: list[Finding] = []
+    for stage in subject.stages:
+        copy: Instruction | None = None
+        for instruction in stage.instructions:
+            if copy is None and _copies_everything(instruction):
+                copy = instruction
+                continue
+            if instruction.cmd != "RUN":
+                continue
+            installs = [argv for argv in commands(instruction) if _installs_dependencies(argv)]
+            if not installs:
+                continue
+            if copy is not None:
+                shown = " ".join(installs[0])
+                found.append(
+                    RULE.violation(
+                        f"{copy.original.splitlines()[0]} (line {copy.start_line}) copies the "
+                        f"whole build context before RUN {shown} (line "
+                        f"{instruction.start_line}) installs dependencies, so every source "
+                        "change reinstalls them; COPY requirements.txt (or pyproject.toml and "
+                        "its lock) first, install, then copy the rest",
+                        **subject.at(copy.start_line),
+                    )
+                )
+            break
+    return found
+
+
+RULE = Rule(
+    id="DF003",
+    severity=Severity.INFO,
+    title="Application copied before dependencies are installed",
+    rationale=(
+        "Every source change invalidates the layer cache from the COPY on, so dependencies are "
+        "downloaded and installed again on every build."
+    ),
+    fix=("COPY requirements.txt (or pyproject.toml and its lock) first, install, then `COPY . .`."),
+    scope=("dockerfile",),
+    check=check,
+)

@@ -1,0 +1,79 @@
+"""DF005: `apt-get install` without `--no-install-recommends` or without cleaning the lists."""
+
+from __future__ import annotations
+
+import re
+
+from imagepin.rules.base import Finding, Rule, Settings, Severity
+from imagepin.rules.dockerfile_model import Dockerfile, Instruction
+from imagepin.rules.shell import apt_install, commands, program
+
+_NO_RECOMMENDS = re.compile(r"APT::Install-Recommends=(false|0|no)", re.IGNORECASE)
+
+
+def _recommends_off(args: list[str]) -> bool:
+    return "--no-install-recommends" in args or any(_NO_RECOMMENDS.search(a) for a in args)
+
+
+def _cleans_lists(argvs: list[list[str]]) -> bool:
+    for argv in argvs:
+        run = program(argv)
+        if run and run[0] == "rm" and any(a.startswith("/var/lib/apt/lists") for a in run[1:]):
+            return True
+    return False
+
+
+def _lists_cached(instruction: Instruction) -> bool:
+    for mount in instruction.flag_values("mount"):
+        fields = dict(part.partition("=")[::2] for part in mount.split(","))
+        target = fields.get("target") or fields.get("dst") or fields.get("destination") or ""
+        if fields.get("type") in ("cache", "tmpfs") and target.startswith("/var/lib/apt"):
+            return True
+    return False
+
+
+def check(subject: object, settings: Settings) -> list[Finding]:
+    if not isinstance(subject, Dockerfile):
+        return []
+    found: list[Finding] = []
+    for instruction in subject.instructions:
+        if instruction.cmd != "RUN":
+            continue
+        argvs = commands(instruction)
+        installs = [(argv, args) for argv in argvs if (args := apt_install(argv)) is not None]
+        if not installs:
+            continue
+        problems = []
+        if not all(_recommends_off(args) for _, args in installs):
+            problems.append("installs recommended packages too (add --no-install-recommends)")
+        if not _cleans_lists(argvs) and not _lists_cached(instruction):
+            problems.append(
+                "leaves /var/lib/apt/lists in the layer (end the same RUN with "
+                "rm -rf /var/lib/apt/lists/*)"
+            )
+        if problems:
+            shown = " ".join(program(installs[0][0]))
+            found.append(
+                RULE.violation(
+                    f"RUN {shown} " + " and ".join(problems),
+                    **subject.at(instruction.start_line),
+                )
+            )
+    return found
+
+
+RULE = Rule(
+    id="DF005",
+    severity=Severity.WARNING,
+    title="apt-get install keeps recommends or package lists",
+    rationale=(
+        "Recommended packages and the apt lists add tens of MB and attack surface to every "
+        "image that nothing uses."
+    ),
+    fix=(
+        "Write `apt-get install -y --no-install-recommends ... && rm -rf /var/lib/apt/lists/*` "
+        "in the same RUN."
+    ),
+    scope=("dockerfile",),
+    check=check,
+)

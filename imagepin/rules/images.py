@@ -1,0 +1,93 @@
+"""What the rules ask of an image reference: is it a Python base, does its tag float, is its
+registry allowed, which platforms does it name."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable
+from functools import lru_cache
+
+from imagepin.catalog import PythonBase, UbuntuRock, UnknownBase
+from imagepin.refs import ImageReference, InvalidReference
+
+PYTHON_PATH = "library/python"
+ROCK_PATH = "ubuntu/python"
+FLOATING_TAGS = frozenset(
+    {"latest", "stable", "testing", "unstable", "sid", "edge", "rolling", "current", "lts"}
+)
+"""Tags that name a moving target by design, in any repository."""
+
+
+@lru_cache(maxsize=1024)
+def python_base(ref: ImageReference) -> PythonBase | UbuntuRock | None:
+    """The catalog entry for a `library/python` or `ubuntu/python` tag (on any registry or
+    mirror), or None: another image, no tag, or a tag the catalog cannot place."""
+    if ref.tag is None:
+        return None
+    try:
+        if ref.path == PYTHON_PATH:
+            return PythonBase.from_tag(ref.tag)
+        if ref.path == ROCK_PATH:
+            return UbuntuRock.from_tag(ref.tag)
+    except UnknownBase:
+        return None
+    return None
+
+
+def floating(ref: ImageReference) -> str | None:
+    """Why `ref`'s tag floats (reviewers cannot tell what is pinned), or None if it does not."""
+    if ref.tag is None:
+        return "it has no tag (Docker reads that as latest)"
+    if ref.tag.lower() in FLOATING_TAGS:
+        return f"tag {ref.tag!r} moves by design"
+    if ref.path != PYTHON_PATH:
+        return None
+    base = python_base(ref)
+    if base is None:
+        if not ref.tag[:1].isdigit():
+            return f"tag {ref.tag!r} names no Python version"
+        return None
+    if isinstance(base, PythonBase) and "." not in base.version:
+        return f"tag {ref.tag!r} names only the major version, so it moves to every new series"
+    return None
+
+
+def parse(text: object) -> ImageReference | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        return ImageReference.parse(text)
+    except InvalidReference:
+        return None
+
+
+def registry_allowed(ref: ImageReference, allowed: Iterable[str]) -> bool:
+    """True when `ref`'s registry (or repository, for entries with a path) is allowed.
+
+    Entries are hosts (`docker.io`, `127.0.0.1:5000`), host patterns
+    (`*.dkr.ecr.*.amazonaws.com`) or repository prefixes (`ghcr.io/acme`, `docker.io/library`).
+    """
+    for entry in allowed:
+        entry = entry.strip().rstrip("/").lower()
+        if "/" in entry:
+            if fnmatch.fnmatchcase(ref.name, entry) or ref.name.startswith(entry + "/"):
+                return True
+        elif fnmatch.fnmatchcase(ref.domain.lower(), entry):
+            return True
+    return False
+
+
+def platform_key(platform: str) -> str:
+    """A platform as compared: lower-case, `linux/arm64/v8` == `linux/arm64`, no `/v1` on amd64."""
+    parts = platform.strip().lower().split("/")
+    if parts[:2] == ["linux", "arm64"] and parts[2:] in ([], ["v8"]):
+        return "linux/arm64"
+    if parts[:2] == ["linux", "amd64"] and parts[2:] == ["v1"]:
+        return "linux/amd64"
+    if parts[:2] == ["linux", "arm"] and parts[2:] == []:
+        return "linux/arm/v7"
+    return "/".join(parts)
+
+
+def platform_os(platform: str) -> str:
+    return platform.strip().lower().split("/", 1)[0]

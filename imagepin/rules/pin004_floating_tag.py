@@ -1,0 +1,52 @@
+"""PIN004: a floating tag (`latest`, no tag, a major-only `3`, `3-slim`), even when pinned."""
+
+from __future__ import annotations
+
+from imagepin.catalog import PythonBase, newest_series
+from imagepin.rules.base import Finding, Rule, Settings, Severity
+from imagepin.rules.common import distro_tag, external_stages, from_phrase
+from imagepin.rules.dockerfile_model import Dockerfile
+from imagepin.rules.images import floating, python_base
+
+
+def check(subject: object, settings: Settings) -> list[Finding]:
+    if not isinstance(subject, Dockerfile):
+        return []
+    found: list[Finding] = []
+    for stage, ref in external_stages(subject):
+        why = floating(ref)
+        if why is None:
+            continue
+        base = python_base(ref)
+        if isinstance(base, PythonBase):
+            example = f"{ref.familiar_name}:{distro_tag(base, base.series)}"
+        elif ref.path == "library/python":
+            example = f"{ref.familiar_name}:{newest_series(settings.today)}-slim-bookworm"
+        else:
+            example = f"{ref.familiar_name}:<release>"
+        pinned = " the digest stays, but" if ref.digest else ""
+        found.append(
+            RULE.violation(
+                f"{from_phrase(stage)} uses a floating tag: {why};{pinned} reviewers cannot "
+                f"tell what is pinned; name the release, e.g. {example}@sha256:<digest>",
+                **subject.at(stage.line),
+            )
+        )
+    return found
+
+
+RULE = Rule(
+    id="PIN004",
+    severity=Severity.WARNING,
+    title="Floating base tag",
+    rationale=(
+        "A tag such as latest, 3 or 3-slim says nothing about what a digest stands for, so "
+        "reviewers cannot tell which Python or distro is pinned."
+    ),
+    fix=(
+        "Name the exact series, variant and distro in the tag and keep the digest: "
+        "`FROM python:3.12-slim-bookworm@sha256:...`."
+    ),
+    scope=("dockerfile",),
+    check=check,
+)

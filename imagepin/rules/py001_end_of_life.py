@@ -1,0 +1,68 @@
+"""PY001: a Python series past its end of life (every 2.x, 3.10 from 2026-11)."""
+
+from __future__ import annotations
+
+from imagepin.catalog import PythonBase, UbuntuRock, lifecycle_table, newest_series
+from imagepin.rules.base import Finding, Rule, Settings, Severity
+from imagepin.rules.common import external_stages, from_phrase, supported_tag
+from imagepin.rules.dockerfile_model import Dockerfile
+from imagepin.rules.images import PYTHON_PATH, python_base
+
+
+def check(subject: object, settings: Settings) -> list[Finding]:
+    if not isinstance(subject, Dockerfile):
+        return []
+    found: list[Finding] = []
+    on = settings.today
+    newest = newest_series(on)
+    for stage, ref in external_stages(subject):
+        base = python_base(ref)
+        where = subject.at(stage.line)
+        if isinstance(base, PythonBase):
+            if base.is_prerelease or on < base.end_of_life:
+                continue
+            move = f"{ref.familiar_name}:{supported_tag(base, on)}"
+            found.append(
+                RULE.violation(
+                    f"{from_phrase(stage)} runs Python {base.series}, past its end of life on "
+                    f"{base.end_of_life.isoformat()} (PEP {base.pep}): no more security fixes; "
+                    f"move to {move} (`imagepin base {newest}`) and re-lock",
+                    **where,
+                )
+            )
+        elif isinstance(base, UbuntuRock):
+            if on < base.end_of_life:
+                continue
+            found.append(
+                RULE.violation(
+                    f"{from_phrase(stage)} runs Python {base.python} from Ubuntu {base.ubuntu}, "
+                    f"out of support since {base.end_of_life.isoformat()}; move to a supported "
+                    "rock (`imagepin base --list`) and re-lock",
+                    **where,
+                )
+            )
+        elif ref.path == PYTHON_PATH and ref.tag is not None and ref.tag.startswith("2"):
+            eol = lifecycle_table().series["2.7"].end_of_life
+            found.append(
+                RULE.violation(
+                    f"{from_phrase(stage)} runs Python 2, past its end of life on "
+                    f"{eol.isoformat()}: no more security fixes; move to "
+                    f"{ref.familiar_name}:{newest}-slim-bookworm and re-lock",
+                    **where,
+                )
+            )
+    return found
+
+
+RULE = Rule(
+    id="PY001",
+    severity=Severity.ERROR,
+    title="Python past its end of life",
+    rationale="A Python series past its end of life gets no security fixes from upstream.",
+    fix=(
+        "Move to a supported series (`imagepin base --list` shows them with their end of life) "
+        "and re-lock."
+    ),
+    scope=("dockerfile",),
+    check=check,
+)

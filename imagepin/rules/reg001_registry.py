@@ -1,0 +1,81 @@
+"""REG001: an image pulled from or pushed to a registry outside the stack's allow-list."""
+
+from __future__ import annotations
+
+from imagepin.refs import ImageReference
+from imagepin.rules.base import Finding, Rule, Settings, Severity
+from imagepin.rules.common import external_stages, from_phrase
+from imagepin.rules.dockerfile_model import Dockerfile
+from imagepin.rules.images import parse, registry_allowed
+from imagepin.rules.resources import Resource, pushed_refs, run_images
+from imagepin.rules.values import Unknown
+
+
+def _message(what: str, ref: ImageReference, settings: Settings) -> str:
+    allowed = ", ".join(settings.allowed_registries)
+    return (
+        f"{what} {ref.domain}, which is not an allowed registry ({allowed}); use an allowed "
+        f"registry or mirror, or add {ref.domain} to the stack's allowed registries"
+    )
+
+
+def _dockerfile(df: Dockerfile, settings: Settings) -> list[Finding]:
+    return [
+        RULE.violation(
+            _message(f"{from_phrase(stage)} pulls from", ref, settings), **df.at(stage.line)
+        )
+        for stage, ref in external_stages(df)
+        if not registry_allowed(ref, settings.allowed_registries)
+    ]
+
+
+def _resource(resource: Resource, settings: Settings) -> list[Finding]:
+    found: list[Finding] = []
+    images = [(f"pushes to ({path})", ref) for path, ref in pushed_refs(resource)]
+    verb = "pulls from" if resource.type.endswith("RemoteImage") else "runs an image from"
+    images += [(f"{verb} ({run.path})", run.image) for run in run_images(resource).images]
+    for what, value in images:
+        if isinstance(value, Unknown):
+            found.append(
+                RULE.note(
+                    f"{resource.label}: an image reference is unknown at preview",
+                    resource=resource.name,
+                )
+            )
+            continue
+        ref = parse(value)
+        if ref is not None and not registry_allowed(ref, settings.allowed_registries):
+            found.append(
+                RULE.violation(
+                    _message(f"{resource.label} {what}", ref, settings), resource=resource.name
+                )
+            )
+    return found
+
+
+def check(subject: object, settings: Settings) -> list[Finding]:
+    if not settings.allowed_registries:
+        return []
+    if isinstance(subject, Dockerfile):
+        return _dockerfile(subject, settings)
+    if isinstance(subject, Resource):
+        return _resource(subject, settings)
+    return []
+
+
+RULE = Rule(
+    id="REG001",
+    severity=Severity.ERROR,
+    title="Registry outside the allow-list",
+    rationale=(
+        "Images pulled from or pushed to an unvetted registry bypass the mirrors, scanning and "
+        "retention the stack relies on."
+    ),
+    fix=(
+        "Pull through an allowed mirror and push to an allowed registry, or add the registry "
+        "to the stack's allowed registries."
+    ),
+    scope=("dockerfile", "resource"),
+    check=check,
+    config=("allowed_registries",),
+)

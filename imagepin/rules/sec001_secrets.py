@@ -1,0 +1,128 @@
+"""SEC001: a secret-looking build arg or ENV, or a Pulumi secret passed as a build arg."""
+
+from __future__ import annotations
+
+import re
+
+from imagepin.rules.base import Finding, Rule, Settings, Severity
+from imagepin.rules.dockerfile_model import Dockerfile, unquote
+from imagepin.rules.resources import Resource, build_of
+from imagepin.rules.values import Secret, Unknown, reveal
+
+_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_SECRET = {"TOKEN", "PASSWORD", "PASSWD", "SECRET", "KEY", "CREDENTIAL", "CREDENTIALS"}
+_SECRET_SUFFIX = ("TOKEN", "PASSWORD", "PASSWD", "SECRET", "APIKEY", "ACCESSKEY", "PRIVATEKEY")
+_HARMLESS = {"PUBLIC", "GPG", "PGP", "ID", "FILE", "PATH", "DIR", "NAME", "ARN", "URL", "TYPE"}
+_URL_CREDENTIALS = re.compile(r"://[^/\s:@]+:[^/\s@]+@")
+_MOUNT = "RUN --mount=type=secret,id={id}"
+
+
+def secret_word(name: str) -> str | None:
+    """The word that makes `name` look like a secret (`TOKEN` in `GITHUB_TOKEN`), or None."""
+    words = [str(w).upper() for w in _WORDS.findall(name)]
+    if any(w in _HARMLESS for w in words):
+        return None
+    for word in words:
+        if word in _SECRET:
+            return word
+        if word.endswith(_SECRET_SUFFIX):
+            return next(str(s) for s in _SECRET_SUFFIX if word.endswith(s))
+    return None
+
+
+def _dockerfile(df: Dockerfile) -> list[Finding]:
+    found: list[Finding] = []
+    for instruction in df.instructions:
+        pairs: list[tuple[str, str | None]] = []
+        if instruction.cmd == "ARG":
+            for arg in instruction.value:
+                key, eq, default = arg.partition("=")
+                pairs.append((key, unquote(default) if eq else None))
+        elif instruction.cmd == "ENV":
+            values = instruction.value
+            pairs = [(k, unquote(v)) for k, v in zip(values[::2], values[1::2], strict=False)]
+        kind = (
+            "build arg values are kept in the image history"
+            if instruction.cmd == "ARG"
+            else "ENV values are stored in the image config"
+        )
+        for name, value in pairs:
+            word = secret_word(name)
+            where = df.at(instruction.start_line)
+            mount = _MOUNT.format(id=name.lower())
+            if word is not None:
+                found.append(
+                    RULE.violation(
+                        f"{instruction.cmd} {name} (line {instruction.start_line}) looks like a "
+                        f"secret ({word}); {kind}, readable by anyone who can pull the image; "
+                        f"read it from a BuildKit secret instead ({mount})",
+                        **where,
+                    )
+                )
+            elif value and _URL_CREDENTIALS.search(value):
+                found.append(
+                    RULE.violation(
+                        f"{instruction.cmd} {name} (line {instruction.start_line}) carries "
+                        f"credentials in a URL (user:password@); {kind}; pass the URL as a "
+                        f"BuildKit secret instead ({mount})",
+                        **where,
+                    )
+                )
+    return found
+
+
+def _resource(resource: Resource) -> list[Finding]:
+    build = build_of(resource)
+    if build is None:
+        return []
+    if isinstance(build.build_args, Unknown):
+        return [
+            RULE.note(f"{resource.label}: buildArgs is unknown at preview", resource=resource.name)
+        ]
+    found: list[Finding] = []
+    fix = "pass it in the image's secrets and read it with RUN --mount=type=secret,id={name}"
+    for name, raw in build.build_args.items():
+        value = reveal(raw)
+        if isinstance(raw, Secret):
+            why = "is a Pulumi secret, but build args are stored in the image history in plain text"
+        elif (word := secret_word(name)) is not None:
+            why = f"looks like a secret ({word}); build args are stored in the image history"
+        elif isinstance(value, str) and _URL_CREDENTIALS.search(value):
+            why = (
+                "carries credentials in a URL (user:password@); build args are stored in the "
+                "image history"
+            )
+        else:
+            continue
+        found.append(
+            RULE.violation(
+                f"{resource.label} passes build arg {name}, which {why}; {fix.format(name=name)}",
+                resource=resource.name,
+            )
+        )
+    return found
+
+
+def check(subject: object, settings: Settings) -> list[Finding]:
+    if isinstance(subject, Dockerfile):
+        return _dockerfile(subject)
+    if isinstance(subject, Resource):
+        return _resource(subject)
+    return []
+
+
+RULE = Rule(
+    id="SEC001",
+    severity=Severity.ERROR,
+    title="Secret in a build arg or ENV",
+    rationale=(
+        "Build args and ENV values are stored in the image config and history, where anyone "
+        "who can pull the image can read them."
+    ),
+    fix=(
+        "Pass secrets as BuildKit secrets (`secrets=` on the image, "
+        "`RUN --mount=type=secret,id=...`), never as ARG, ENV or build args."
+    ),
+    scope=("dockerfile", "resource"),
+    check=check,
+)

@@ -1,0 +1,120 @@
+"""The commands a `RUN` executes, split the way a shell would split them (well enough for rules).
+
+`commands(instruction)` gives one argv list per simple command, across `&&`, `||`, `;`, `|`,
+newlines (heredoc bodies) and `( )`; comments are dropped. `program(argv)` skips leading
+`VAR=value` assignments and wrappers such as `sudo`, `env` or `exec`.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from imagepin.rules.dockerfile_model import Instruction
+
+_OPERATORS = {"&&", "||", ";", "|", "&", "(", ")", ";;", "|&"}
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=.*")
+_WRAPPERS = {"sudo", "env", "exec", "command", "nice", "time", "xargs"}
+_PIP = re.compile(r"pip(\d+(\.\d+)?)?")
+_PYTHON = re.compile(r"python(\d+(\.\d+)?)?")
+_APT_VALUE_OPTIONS = {"-o", "-c", "-t", "--option", "--config-file", "--target-release"}
+
+
+def _split_line(line: str) -> list[list[str]]:
+    lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    lexer.commenters = "#"
+    try:
+        tokens = list(lexer)
+    except ValueError:  # unbalanced quotes: fall back to whitespace
+        tokens = line.split()
+    found: list[list[str]] = [[]]
+    for token in tokens:
+        if token in _OPERATORS or set(token) <= set("&|;()"):
+            found.append([])
+        else:
+            found[-1].append(token)
+    return [c for c in found if c]
+
+
+def split_script(script: str) -> list[list[str]]:
+    """Simple commands of a shell script."""
+    joined = script.replace("\\\n", " ")
+    found: list[list[str]] = []
+    for line in joined.splitlines():
+        if line.strip():
+            found.extend(_split_line(line))
+    return found
+
+
+def commands(instruction: Instruction) -> list[list[str]]:
+    """The simple commands of a RUN (JSON form: the one exec'd command)."""
+    if instruction.json:
+        head = [list(instruction.value)] if instruction.value else []
+        return head + [c for body in instruction.heredocs for c in split_script(body)]
+    return split_script(instruction.script)
+
+
+def assignments(argv: list[str]) -> dict[str, str]:
+    """Leading `VAR=value` words of a command."""
+    found = {}
+    for word in argv:
+        if not _ASSIGNMENT.fullmatch(word):
+            break
+        name, _, value = word.partition("=")
+        found[name] = value
+    return found
+
+
+def program(argv: list[str]) -> list[str]:
+    """`argv` from the program on: assignments and wrappers (`sudo`, `env`...) skipped."""
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        base = word.rsplit("/", 1)[-1]
+        if _ASSIGNMENT.fullmatch(word) or base in _WRAPPERS or (i and word.startswith("-")):
+            i += 1
+            continue
+        break
+    return argv[i:]
+
+
+def _subcommand(args: list[str]) -> tuple[str | None, list[str]]:
+    for i, word in enumerate(args):
+        if not word.startswith("-"):
+            return word, args[i + 1 :]
+    return None, []
+
+
+def pip_install(argv: list[str]) -> list[str] | None:
+    """The arguments of a `pip install` (also `pip3`, `python -m pip`), or None if it is not."""
+    run = program(argv)
+    if not run:
+        return None
+    base = run[0].rsplit("/", 1)[-1]
+    rest = run[1:]
+    if _PYTHON.fullmatch(base) and rest[:2] == ["-m", "pip"]:
+        rest = rest[2:]
+    elif not _PIP.fullmatch(base):
+        return None
+    sub, args = _subcommand(rest)
+    return args if sub == "install" else None
+
+
+def apt_install(argv: list[str]) -> list[str] | None:
+    """The arguments of an `apt-get install` / `apt install`, or None if it is not."""
+    run = program(argv)
+    if not run or run[0].rsplit("/", 1)[-1] not in ("apt-get", "apt"):
+        return None
+    args = run[1:]
+    positional, skip = [], False
+    for word in args:
+        if skip:
+            skip = False
+        elif word in _APT_VALUE_OPTIONS:
+            skip = True
+        elif not word.startswith("-"):
+            positional.append(word)
+    if not positional or positional[0] != "install":
+        return None
+    return args
