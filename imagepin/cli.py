@@ -1,4 +1,4 @@
-"""The `imagepin` command line: `imagepin base | lock | render | check | rules`.
+"""The `imagepin` command line: `imagepin base | lock | render | preview | check | rules`.
 
 Exit codes: 0 ok, 1 policy violations or a stale lock, 2 usage, config or registry errors.
 Errors print one message that names the file, key or reference and the fix; no traceback.
@@ -15,6 +15,7 @@ from imagepin import __version__
 from imagepin.cli_base import base_command
 from imagepin.cli_check import check_command, rules_command
 from imagepin.cli_lock import lock_app
+from imagepin.cli_preview import preview_command
 from imagepin.cli_render import render_command
 from imagepin.console import err, out
 from imagepin.errors import ImagepinError
@@ -29,6 +30,7 @@ app = typer.Typer(
 app.command("base")(base_command)
 app.add_typer(lock_app, name="lock")
 app.command("render")(render_command)
+app.command("preview")(preview_command)
 app.command("check")(check_command)
 app.command("rules")(rules_command)
 

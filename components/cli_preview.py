@@ -1,0 +1,102 @@
+"""`imagepin preview --stack NAME`: the program under the mock monitor, offline.
+
+Reads the stack file (`stacks/Pulumi.<stack>.yaml`), hands its `config:` to the Pulumi SDK as
+the engine would, runs `__main__.py` under `components.preview.record`, and prints the resources
+it would register (a table, or JSON with engine property names, secrets as "[secret]" and values
+unknown at preview as "[unknown]"). No Pulumi CLI, cloud or credentials.
+
+Lives beside the components (it imports pulumi); `imagepin.cli` loads it only when asked.
+"""
+
+import json
+import os
+import runpy
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rich.table import Table
+
+from components.preview import SECRET, Recording, record
+from imagepin.config_files import display_path, read_stack_file, stack_files
+from imagepin.console import out
+from imagepin.errors import ConfigError
+
+
+def engine_config(path: Path, root: Path) -> tuple[dict[str, str], list[str]]:
+    """The stack file's config as the engine hands it to a program: `ns:key` -> string.
+
+    Structured values are JSON; `secure:` values (encrypted, no key here) become "[secret]".
+    """
+    read_stack_file(path, display_path(path, root))  # syntax and imagepin keys, with lines
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    config: dict[str, str] = {}
+    secrets: list[str] = []
+    for key, value in (data.get("config") or {}).items():
+        full = key if ":" in key else f"{project_name(root)}:{key}"
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            config[full] = SECRET
+            secrets.append(full)
+        elif isinstance(value, str):
+            config[full] = value
+        else:
+            config[full] = json.dumps(value)
+    return config, secrets
+
+
+def project_name(root: Path) -> str:
+    data = yaml.safe_load((root / "Pulumi.yaml").read_text(encoding="utf-8"))
+    return str(data["name"])
+
+
+@contextmanager
+def _inside(root: Path) -> Iterator[None]:
+    before = Path.cwd()
+    os.chdir(root)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+def run_preview(stack: str, root: Path = Path()) -> Recording:
+    """Record what the project's program registers for `stack`, as `pulumi preview` would."""
+    root = root.resolve()
+    program = root / "__main__.py"
+    if not program.is_file() or not (root / "Pulumi.yaml").is_file():
+        raise ConfigError(
+            f"{root}: no Pulumi program here (Pulumi.yaml and __main__.py); run from the project "
+            "root or pass --root"
+        )
+    path, name = stack_files(root).resolve(stack)
+    config, secrets = engine_config(path, root)
+    def run() -> None:
+        runpy.run_path(str(program), run_name="__main__")
+
+    with _inside(root):
+        return record(
+            run,
+            project=project_name(root),
+            stack=name,
+            config=config,
+            secret_keys=tuple(secrets),
+            preview=True,
+        )
+
+
+def print_recording(recording: Recording, fmt: str) -> None:
+    if fmt == "json":
+        out.print_json(json.dumps(recording.display()))
+        return
+    urns = {r.urn: r.name for r in recording.resources}
+    table = Table(title=f"stack {recording.stack}: {len(recording.resources)} resources")
+    for column in ("type", "name", "parent"):
+        table.add_column(column, overflow="fold")
+    for r in recording.resources:
+        table.add_row(r.type, r.name, urns.get(r.parent or "", ""))
+    out.print(table)
+    shown: dict[str, Any] = recording.display()["outputs"]
+    for key, value in shown.items():
+        out.print(f"{key}: {json.dumps(value)}", highlight=False, soft_wrap=True)
