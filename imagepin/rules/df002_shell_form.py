@@ -38,7 +38,7 @@ def check(subject: object, settings: Settings) -> list[Finding]:
         found.append(
             RULE.violation(
                 f"{instruction.cmd} {shown} is in shell form: it runs under /bin/sh -c, so "
-                f"SIGTERM never reaches Python and stops wait for the kill timeout; "
+                f"SIGTERM never reaches Python and a stop waits for the kill timeout; "
                 f"{_exec_form(instruction)}",
                 **subject.at(instruction.start_line),
             )

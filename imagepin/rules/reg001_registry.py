@@ -31,10 +31,10 @@ def _dockerfile(df: Dockerfile, settings: Settings) -> list[Finding]:
 
 def _resource(resource: Resource, settings: Settings) -> list[Finding]:
     found: list[Finding] = []
-    images = [(f"pushes to ({path})", ref) for path, ref in pushed_refs(resource)]
-    verb = "pulls from" if resource.type.endswith("RemoteImage") else "runs an image from"
-    images += [(f"{verb} ({run.path})", run.image) for run in run_images(resource).images]
-    for what, value in images:
+    images = [("pushes", "to", path, ref) for path, ref in pushed_refs(resource)]
+    verb = "pulls" if resource.type.endswith("RemoteImage") else "runs"
+    images += [(verb, "from", run.path, run.image) for run in run_images(resource).images]
+    for verb, preposition, path, value in images:
         if isinstance(value, Unknown):
             found.append(
                 RULE.note(
@@ -47,7 +47,10 @@ def _resource(resource: Resource, settings: Settings) -> list[Finding]:
         if ref is not None and not registry_allowed(ref, settings.allowed_registries):
             found.append(
                 RULE.violation(
-                    _message(f"{resource.label} {what}", ref, settings), resource=resource.name
+                    _message(
+                        f"{resource.label} {verb} {value} ({path}) {preposition}", ref, settings
+                    ),
+                    resource=resource.name,
                 )
             )
     return found

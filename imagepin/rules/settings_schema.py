@@ -3,7 +3,14 @@ JSON schema each, so `pulumi preview --policy-pack-config` can set them per rule
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from datetime import date
+from pathlib import Path
 from typing import Any
+
+from imagepin.errors import ConfigError
+from imagepin.lock import DEFAULT_PATH, Lock
+from imagepin.rules.base import Settings
 
 CONFIG: dict[str, tuple[str, dict[str, Any]]] = {
     "lock": (
@@ -44,3 +51,48 @@ CONFIG: dict[str, tuple[str, dict[str, Any]]] = {
     ),
 }
 """Settings field -> (policy config key, JSON schema of its value)."""
+
+
+def settings_from_config(
+    config: Mapping[str, Any], *, search: Sequence[Path] = (), today: date | None = None
+) -> Settings:
+    """`Settings` from one policy's config (camelCase keys, as `CONFIG` names them).
+
+    A relative `lockFile` is looked up in the working directory, then under each `search` folder;
+    a lock file that is named but missing is a `ConfigError`. Unknown keys are ignored (the
+    engine validates config against the schema before it reaches the pack).
+    """
+    lock = None
+    name = config.get("lockFile")
+    candidates = [Path(name)] if isinstance(name, str) and name else []
+    if candidates and not candidates[0].is_absolute():
+        candidates += [folder / candidates[0] for folder in search]
+    found = next((p for p in candidates if p.is_file()), None)
+    if found is not None:
+        lock = Lock.load(found)
+    elif candidates:
+        raise ConfigError(
+            f"lockFile {name!r} was not found (looked in {', '.join(map(str, candidates))}); "
+            "set lockFile to the path of images.lock"
+        )
+    else:
+        default = next(
+            (f / DEFAULT_PATH for f in [Path(), *search] if (f / DEFAULT_PATH).is_file()), None
+        )
+        lock = Lock.load(default) if default is not None else None
+    return Settings(
+        today=today or date.today(),
+        lock=lock,
+        allowed_registries=_strings(config.get("allowedRegistries")),
+        required_platforms=_strings(config.get("requiredPlatforms")),
+        allow_prerelease=config.get("allowPrerelease") is True,
+        base_dir=search[0] if search else None,
+    )
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, (list, tuple)):
+        return tuple(str(v) for v in value)
+    return ()
