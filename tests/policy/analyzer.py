@@ -77,7 +77,7 @@ class Analyzer:
         return self.stub.GetAnalyzerInfo(empty_pb2.Empty())
 
     def configure(self, config: Mapping[str, str | Mapping[str, Any]]) -> None:
-        """`{"PIN001": "mandatory", "REG001": {"enforcementLevel": ..., "allowedRegistries": []}}`."""
+        """Per-policy config: `{"PIN001": "mandatory", "REG001": {"enforcementLevel": ...}}`."""
         request = analyzer_pb2.ConfigureAnalyzerRequest()
         for name, value in config.items():
             props = {"enforcementLevel": value} if isinstance(value, str) else dict(value)
