@@ -19,15 +19,19 @@ def check(subject: object, settings: Settings) -> list[Finding]:
             continue
         if isinstance(base, PythonBase):
             what = f"Python {base.version}"
-            pick = f"pick {ref.familiar_name}:{supported_tag(base, settings.today)}"
+            newest = newest_series(settings.today)
+            tag = supported_tag(base, settings.today)
+            pick = f"pick {ref.familiar_name}:{tag} (`imagepin base {newest}`)"
         else:
             what = f"the {base.channel} channel of the Python {base.python} rock"
-            pick = f"pick the stable channel ({base.python}-{base.ubuntu}_stable)"
+            pick = (
+                f"pick the stable channel ({ref.familiar_name}:{base.python}-{base.ubuntu}_stable)"
+            )
         found.append(
             RULE.violation(
                 f"{from_phrase(stage)} is a pre-release ({what}) and this stack does not allow "
-                f"pre-releases; {pick} (`imagepin base {newest_series(settings.today)}`), or "
-                "set allow_prerelease: true for a stack that tests pre-releases",
+                f"pre-releases; {pick}, or set allow_prerelease: true for a stack that tests "
+                "pre-releases",
                 **subject.at(stage.line),
             )
         )

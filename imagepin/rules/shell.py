@@ -17,6 +17,8 @@ _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=.*")
 _WRAPPERS = {"sudo", "env", "exec", "command", "nice", "time", "xargs"}
 _PIP = re.compile(r"pip(\d+(\.\d+)?)?")
 _PYTHON = re.compile(r"python(\d+(\.\d+)?)?")
+_HEREDOC = re.compile(r"<<-?([\"']?)[A-Za-z0-9_]+\1")
+_SHELLS = {"sh", "bash", "ash", "dash", "zsh", "ksh"}
 _APT_VALUE_OPTIONS = {"-o", "-c", "-t", "--option", "--config-file", "--target-release"}
 
 
@@ -48,11 +50,25 @@ def split_script(script: str) -> list[list[str]]:
 
 
 def commands(instruction: Instruction) -> list[list[str]]:
-    """The simple commands of a RUN (JSON form: the one exec'd command)."""
+    """The simple commands of a RUN (JSON form: the one exec'd command).
+
+    With heredocs (`RUN <<EOF`, `RUN <<EOF bash`), the bodies are the script when the command
+    line is empty or a shell; fed to another program (`RUN python3 <<EOF`) they are its input.
+    """
     if instruction.json:
-        head = [list(instruction.value)] if instruction.value else []
-        return head + [c for body in instruction.heredocs for c in split_script(body)]
-    return split_script(instruction.script)
+        return [list(instruction.value)] if instruction.value else []
+    head = " ".join(instruction.value)
+    if not instruction.heredocs:
+        return split_script(head)
+    found = split_script(_HEREDOC.sub(" ", head))
+    if found and not (len(found) == 1 and _shell(found[0])):
+        return found
+    return [c for body in instruction.heredocs for c in split_script(body)]
+
+
+def _shell(argv: list[str]) -> bool:
+    run = program(argv)
+    return bool(run) and run[0].rsplit("/", 1)[-1] in _SHELLS
 
 
 def assignments(argv: list[str]) -> dict[str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from imagepin.catalog import PythonBase, UnknownBase
 from imagepin.rules.base import Finding, Rule, Settings, Severity
+from imagepin.rules.common import distro_tag
 from imagepin.rules.dockerfile_model import Dockerfile
 from imagepin.rules.images import python_base
 
@@ -19,7 +20,7 @@ def check(subject: object, settings: Settings) -> list[Finding]:
     if not isinstance(base, PythonBase) or base.variant != "full":
         return []
     try:
-        slim = PythonBase(version=base.version, variant="slim", distro=base.distro).tag
+        slim = distro_tag(PythonBase(version=base.version, variant="slim", distro=base.distro))
     except UnknownBase:
         slim = f"{base.series}-slim-bookworm"
     via = "" if root is final else f" (through {root.label})"

@@ -22,9 +22,8 @@ def _other(base: PythonBase | UbuntuRock, windows: bool) -> str:
     if not isinstance(base, PythonBase):
         return "a Linux base"
     try:
-        if windows:
-            return PythonBase(version=base.series, variant="windowsservercore").tag
-        return distro_tag(PythonBase(version=base.series, variant="slim"))
+        variant = "windowsservercore" if windows else "slim"
+        return distro_tag(PythonBase(version=base.series, variant=variant))
     except UnknownBase:
         return "windowsservercore" if windows else "slim"
 

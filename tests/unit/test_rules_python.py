@@ -1,0 +1,243 @@
+"""PY001, PY002, VAR001-VAR003: a supported, released Python, the slim variant in production, the
+right OS for the platform, a distro release in the tag."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from imagepin.check import check_text
+from imagepin.rules import RULES, Settings
+
+ON = Settings(today=date(2026, 11, 25))
+
+
+def found(text: str, rule: str, settings: Settings = ON, **kw: object) -> list[tuple[int, str]]:
+    report = check_text(text, settings, [RULES[rule]], **kw)  # type: ignore[arg-type]
+    assert all(v.rule == rule and v.severity is RULES[rule].severity for v in report.violations)
+    return [(v.line or 0, v.message) for v in report.violations]
+
+
+def suppressed(line: str, rule: str, **kw: object) -> None:
+    """The first violation of `rule` in `line` disappears under a reasoned suppression."""
+    assert found(line, rule, **kw)  # type: ignore[arg-type]
+    text = f"# imagepin: ignore {rule} -- accepted in review for the legacy job\n{line}"
+    assert found(text, rule, **kw) == []  # type: ignore[arg-type]
+
+
+# --- PY001 ------------------------------------------------------------------------------------
+
+
+def test_py001_accepts_supported_series_and_pre_releases() -> None:
+    text = (
+        "FROM python:3.12-slim-bookworm\nFROM python:3.15-rc\n"
+        "FROM ubuntu/python:3.12-24.04_stable\n"
+    )
+    assert found(text, "PY001") == []
+
+
+def test_py001_reports_series_past_end_of_life_with_the_move() -> None:
+    text = (
+        "FROM python:3.9-slim-bookworm\nFROM python:2.7.18-slim-buster\n"
+        "FROM ubuntu/python:3.13-25.04_stable\n"
+    )
+    assert found(text, "PY001") == [
+        (
+            1,
+            "FROM python:3.9-slim-bookworm in stage 0 runs Python 3.9, past its end of life on "
+            "2025-10-31 (PEP 596): no more security fixes; move to python:3.15-slim-bookworm "
+            "(`imagepin base 3.15`) and re-lock",
+        ),
+        (
+            2,
+            "FROM python:2.7.18-slim-buster in stage 1 runs Python 2.7, past its end of life on "
+            "2020-01-01 (PEP 373): no more security fixes; move to python:3.15-slim-bookworm "
+            "(`imagepin base 3.15`) and re-lock",
+        ),
+        (
+            3,
+            "FROM ubuntu/python:3.13-25.04_stable in stage 2 runs Python 3.13 from Ubuntu 25.04, "
+            "out of support since 2026-01-15; move to a supported rock (`imagepin base --list`) "
+            "and re-lock",
+        ),
+    ]
+
+
+def test_py001_every_2x_even_when_the_catalog_cannot_place_the_tag() -> None:
+    assert found("FROM python:2.7-windowsservercore-1809\n", "PY001") == [
+        (
+            1,
+            "FROM python:2.7-windowsservercore-1809 in stage 0 runs Python 2, past its end of "
+            "life on 2020-01-01: no more security fixes; move to python:3.15-slim-bookworm and "
+            "re-lock",
+        )
+    ]
+
+
+def test_py001_310_ends_in_november_2026() -> None:
+    line = "FROM python:3.10-slim-bookworm\n"
+    assert found(line, "PY001", Settings(today=date(2026, 10, 30))) == []
+    assert [m[:64] for _, m in found(line, "PY001", Settings(today=date(2026, 11, 1)))] == [
+        "FROM python:3.10-slim-bookworm in stage 0 runs Python 3.10, past"
+    ]
+
+
+def test_py001_suppressed() -> None:
+    suppressed("FROM python:3.9-slim-bookworm\n", "PY001")
+
+
+# --- PY002 ------------------------------------------------------------------------------------
+
+
+def test_py002_accepts_releases_and_pre_releases_where_allowed() -> None:
+    assert found("FROM python:3.14-slim-bookworm\n", "PY002") == []
+    allowed = Settings(today=date(2026, 11, 25), allow_prerelease=True)
+    assert found("FROM python:3.15.0a8-slim-trixie\n", "PY002", allowed) == []
+
+
+def test_py002_reports_pre_releases_in_a_stack_that_does_not_allow_them() -> None:
+    text = "FROM python:3.15.0a8-slim-trixie\nFROM ubuntu/python:3.13-25.04_edge\n"
+    assert found(text, "PY002") == [
+        (
+            1,
+            "FROM python:3.15.0a8-slim-trixie in stage 0 is a pre-release (Python 3.15.0a8) and "
+            "this stack does not allow pre-releases; pick python:3.15-slim-trixie (`imagepin "
+            "base 3.15`), or set allow_prerelease: true for a stack that tests pre-releases",
+        ),
+        (
+            2,
+            "FROM ubuntu/python:3.13-25.04_edge in stage 1 is a pre-release (the edge channel of "
+            "the Python 3.13 rock) and this stack does not allow pre-releases; pick the stable "
+            "channel (ubuntu/python:3.13-25.04_stable), or set allow_prerelease: true for a "
+            "stack that tests pre-releases",
+        ),
+    ]
+
+
+def test_py002_suppressed() -> None:
+    suppressed("FROM python:3.15-rc-slim\n", "PY002")
+
+
+# --- VAR001 -----------------------------------------------------------------------------------
+
+
+def test_var001_accepts_a_full_builder_with_a_slim_final_stage() -> None:
+    text = "FROM python:3.12-bookworm AS build\nFROM python:3.12-slim-bookworm\n"
+    assert found(text, "VAR001") == []
+    assert found("FROM python:3.12-bookworm AS b\nFROM scratch\n", "VAR001") == []
+
+
+def test_var001_reports_a_full_final_stage_also_through_a_build_stage() -> None:
+    text = "FROM python:3.12-bookworm AS build\nFROM build AS final\nCMD x\n"
+    assert found(text, "VAR001") == [
+        (
+            1,
+            "the final stage, stage 1 (final), is built on python:3.12-bookworm (through stage 0 "
+            "(build)), the full variant with compilers and headers; base it on "
+            "python:3.12-slim-bookworm and build wheels in a separate full stage",
+        )
+    ]
+    assert found("FROM python:3\n", "VAR001") == [
+        (
+            1,
+            "the final stage, stage 0, is built on python:3, the full variant with compilers and "
+            "headers; base it on python:3.15-slim-bookworm and build wheels in a separate full "
+            "stage",
+        )
+    ]
+
+
+def test_var001_follows_the_build_target() -> None:
+    text = "FROM python:3.12-bookworm AS build\nFROM python:3.12-slim-bookworm AS final\n"
+    assert [line for line, _ in found(text, "VAR001", target="build")] == [1]
+
+
+def test_var001_suppressed() -> None:
+    suppressed("FROM python:3.12-bookworm\n", "VAR001")
+
+
+# --- VAR002 -----------------------------------------------------------------------------------
+
+
+def test_var002_accepts_matching_os_and_build_host_stages() -> None:
+    text = "FROM --platform=$BUILDPLATFORM python:3.12-windowsservercore-ltsc2022 AS tools\n"
+    assert found(text, "VAR002", platforms=["linux/amd64"]) == []
+    assert found("FROM python:3.12-slim-bookworm\n", "VAR002", platforms=["linux/arm64"]) == []
+    assert found("FROM python:3.12-windowsservercore-ltsc2022\n", "VAR002") == []
+
+
+def test_var002_reports_windows_for_linux_and_linux_for_windows() -> None:
+    text = (
+        "FROM --platform=linux/amd64 python:3.12-windowsservercore-ltsc2022\n"
+        "FROM python:3.13-slim-bookworm\n"
+    )
+    assert found(text, "VAR002", platforms=["windows/amd64", "linux/amd64"]) == [
+        (
+            1,
+            "FROM python:3.12-windowsservercore-ltsc2022 in stage 0 is a Windows image, but it "
+            "is built for linux/amd64; use python:3.12-slim-bookworm for Linux platforms",
+        ),
+        (
+            2,
+            "FROM python:3.13-slim-bookworm in stage 1 is a Linux image, but it is built for "
+            "windows/amd64; use python:3.13-windowsservercore-ltsc2025 for Windows platforms",
+        ),
+    ]
+
+
+def test_var002_suppressed() -> None:
+    suppressed("FROM --platform=linux/amd64 python:3.12-windowsservercore-ltsc2022\n", "VAR002")
+
+
+# --- VAR003 -----------------------------------------------------------------------------------
+
+
+def test_var003_accepts_tags_with_a_release_and_other_images() -> None:
+    text = (
+        "FROM python:3.12-slim-bookworm\nFROM python:3.12-alpine3.22\n"
+        "FROM python:3.13-windowsservercore-ltsc2022\nFROM node:20-slim\n"
+    )
+    assert found(text, "VAR003") == []
+
+
+def test_var003_reports_tags_that_float_between_distro_releases() -> None:
+    text = (
+        "FROM python:3.12-slim\nFROM python:3.12\nFROM python:3.12-alpine\n"
+        "FROM python:3.13-windowsservercore\nFROM python:3-slim\nFROM python:3.12.7-slim\n"
+    )
+    moves = "(and their system libraries); write"
+    assert found(text, "VAR003") == [
+        (
+            1,
+            "FROM python:3.12-slim in stage 0 names no distro release, so it moves between "
+            f"Debian releases {moves} python:3.12-slim-bookworm",
+        ),
+        (
+            2,
+            "FROM python:3.12 in stage 1 names no distro release, so it moves between Debian "
+            f"releases {moves} python:3.12-bookworm",
+        ),
+        (
+            3,
+            "FROM python:3.12-alpine in stage 2 names no distro release, so it moves between "
+            f"Alpine releases {moves} python:3.12-alpine3.24",
+        ),
+        (
+            4,
+            "FROM python:3.13-windowsservercore in stage 3 names no distro release, so it moves "
+            f"between Windows Server releases {moves} python:3.13-windowsservercore-ltsc2025",
+        ),
+        (
+            5,
+            "FROM python:3-slim in stage 4 names no distro release, so it moves between Debian "
+            f"releases {moves} python:3.15-slim-bookworm",
+        ),
+        (
+            6,
+            "FROM python:3.12.7-slim in stage 5 names no distro release, so it moves between "
+            f"Debian releases {moves} python:3.12.7-slim-bookworm",
+        ),
+    ]
+
+
+def test_var003_suppressed() -> None:
+    suppressed("FROM python:3.12-slim\n", "VAR003")
