@@ -114,6 +114,24 @@ def check_dockerfile(
     return _report(found, dockerfile, resource_level)
 
 
+def check_text(
+    text: str,
+    settings: Settings,
+    rules: Iterable[Rule] | None = None,
+    *,
+    file: str | None = "Dockerfile",
+    build_args: Mapping[str, str] | None = None,
+    platforms: Sequence[str] | None = None,
+    target: str | None = None,
+) -> Report:
+    """The Dockerfile rules on Dockerfile text (parsed as if built with these build args,
+    platforms and target)."""
+    dockerfile = Dockerfile.parse(
+        text, file=file, build_args=build_args, platforms=platforms, target=target
+    )
+    return check_dockerfile(dockerfile, settings, rules)
+
+
 def check_dockerfile_paths(
     paths: Sequence[str | Path], settings: Settings, rules: Iterable[Rule] | None = None
 ) -> Report:
@@ -150,10 +168,13 @@ def _dockerfile_text(
     if isinstance(build.inline, Unknown) or isinstance(build.location, Unknown):
         return None, None, "its Dockerfile is unknown at preview"
     location = build.location
-    if location is None:
-        if not isinstance(build.context, str) or "://" in build.context:
-            return None, None, None
-        location = str(Path(build.context) / "Dockerfile")
+    if location is None:  # docker-build's default: Dockerfile in the context (default ".")
+        context = build.context if isinstance(build.context, str) else "."
+        if isinstance(build.context, Unknown):
+            return None, None, "its build context is unknown at preview"
+        if "://" in context:
+            return None, None, f"its Dockerfile is in a remote context ({context}) and not read"
+        location = str(Path(context) / "Dockerfile")
     if "://" in location:
         return None, None, f"its Dockerfile is remote ({location}) and not read"
     path = Path(location)

@@ -32,8 +32,8 @@ def check(subject: object, settings: Settings) -> list[Finding]:
                 last[instruction.cmd] = instruction
     found: list[Finding] = []
     for instruction in sorted(last.values(), key=lambda i: i.start_line):
-        if instruction.json:
-            continue
+        if instruction.json or " ".join(instruction.value).lstrip().startswith("exec "):
+            continue  # exec form, or a shell that execs Python in its place
         shown = " ".join(instruction.value)
         found.append(
             RULE.violation(
@@ -54,7 +54,10 @@ RULE = Rule(
         "A shell-form command runs under /bin/sh -c, which does not forward SIGTERM, so Python "
         "is killed after the stop timeout instead of shutting down cleanly."
     ),
-    fix='Use the JSON (exec) form: `CMD ["python", "-m", "app"]`.',
+    fix=(
+        'Use the JSON (exec) form: `CMD ["python", "-m", "app"]` (or make the shell exec it: '
+        "`CMD exec python -m app`)."
+    ),
     scope=("dockerfile",),
     check=check,
 )

@@ -1,0 +1,202 @@
+"""DF001-DF005: the Dockerfile pattern (no pip cache, exec-form CMD, dependencies before source,
+a non-root final stage, lean apt installs). Each: compliant, non-compliant, suppressed."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from imagepin.check import check_text
+from imagepin.rules import RULES, Settings
+
+ON = Settings(today=date(2026, 11, 25))
+
+
+def found(text: str, rule: str) -> list[tuple[int, str]]:
+    report = check_text(text, ON, [RULES[rule]])
+    assert all(v.rule == rule and v.severity is RULES[rule].severity for v in report.violations)
+    return [(v.line or 0, v.message) for v in report.violations]
+
+
+def suppressed(text: str, line: int, rule: str) -> None:
+    """Violations of `rule` at `line` disappear when a reasoned comment precedes that line."""
+    assert any(at == line for at, _ in found(text, rule))
+    lines = text.splitlines(keepends=True)
+    lines.insert(line - 1, f"# imagepin: ignore {rule} -- agreed in review\n")
+    assert all(at != line + 1 for at, _ in found("".join(lines), rule))
+
+
+CACHE = "keeps pip's download cache in the layer; write"
+MOUNT = "(or RUN --mount=type=cache,target=/root/.cache/pip)"
+
+
+def test_df001_accepts_no_cache_dir_env_and_cache_mounts() -> None:
+    text = (
+        "FROM a\nRUN pip install --no-cache-dir -r requirements.txt\n"
+        "RUN PIP_NO_CACHE_DIR=1 pip install y\n"
+        "RUN --mount=type=cache,target=/root/.cache/pip pip install q\n"
+        "ENV PIP_NO_CACHE_DIR=1\nRUN pip install w\nRUN uv pip install v\n"
+    )
+    assert found(text, "DF001") == []
+
+
+def test_df001_reports_each_pip_install_with_the_fixed_command() -> None:
+    text = (
+        "FROM a\nRUN pip install -r requirements.txt && python -m pip install x\n"
+        'RUN ["pip3", "install", "z"]\n'
+    )
+    assert found(text, "DF001") == [
+        (
+            2,
+            f"RUN pip install -r requirements.txt {CACHE} pip install --no-cache-dir -r "
+            f"requirements.txt {MOUNT}",
+        ),
+        (2, f"RUN python -m pip install x {CACHE} python -m pip install --no-cache-dir x {MOUNT}"),
+        (3, f"RUN pip3 install z {CACHE} pip3 install --no-cache-dir z {MOUNT}"),
+    ]
+
+
+def test_df001_reads_heredoc_scripts_but_not_heredoc_input() -> None:
+    text = "FROM a\nRUN <<EOF\nset -e\npip install x\nEOF\nRUN python3 <<EOF\npip install y\nEOF\n"
+    assert [line for line, _ in found(text, "DF001")] == [2]
+
+
+def test_df001_suppressed() -> None:
+    suppressed("FROM a\nRUN pip install x\n", 2, "DF001")
+
+
+SHELL = "is in shell form: it runs under /bin/sh -c, so SIGTERM never reaches Python and a stop"
+
+
+def test_df002_accepts_exec_form_and_an_explicit_exec() -> None:
+    text = 'FROM a\nCMD ["python"]\nENTRYPOINT ["tini", "--"]\nFROM b\nCMD exec python -m app\n'
+    assert found(text, "DF002") == []
+    assert found("FROM a AS build\nCMD python x\nFROM b\n", "DF002") == []  # not the final stage
+
+
+def test_df002_reports_the_effective_shell_form_commands_of_the_final_stage() -> None:
+    text = "FROM a AS b\nCMD python x\nFROM b\nENTRYPOINT python -m app | tee log\n"
+    assert found(text, "DF002") == [
+        (2, f'CMD python x {SHELL} waits for the kill timeout; write CMD ["python", "x"]'),
+        (
+            4,
+            f"ENTRYPOINT python -m app | tee log {SHELL} waits for the kill timeout; put the "
+            'shell logic in a script and exec it: ENTRYPOINT ["./start.sh"]',
+        ),
+    ]
+
+
+def test_df002_suppressed() -> None:
+    suppressed("FROM a\nCMD python x\n", 2, "DF002")
+
+
+REINSTALL = "installs dependencies, so every source change reinstalls them; COPY requirements.txt"
+
+
+def test_df003_accepts_dependencies_first_and_copies_from_stages() -> None:
+    text = (
+        "FROM a AS build\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+        "COPY . .\nRUN pip install --no-deps .\nFROM b\nCOPY --from=build . .\n"
+        "RUN pip install -r requirements.txt\n"
+    )
+    assert found(text, "DF003") == []
+
+
+def test_df003_reports_source_copied_before_the_install() -> None:
+    text = (
+        "FROM a\nWORKDIR /app\nCOPY . .\nRUN pip install --no-cache-dir -r requirements.txt\n"
+        "FROM b\nADD . /app\nRUN poetry install\n"
+    )
+    assert found(text, "DF003") == [
+        (
+            3,
+            "COPY . . (line 3) copies the whole build context before RUN pip install "
+            f"--no-cache-dir -r requirements.txt (line 4) {REINSTALL} (or pyproject.toml and "
+            "its lock) first, install, then copy the rest",
+        ),
+        (
+            6,
+            f"ADD . /app (line 6) copies the whole build context before RUN poetry install "
+            f"(line 7) {REINSTALL} (or pyproject.toml and its lock) first, install, then copy "
+            "the rest",
+        ),
+    ]
+
+
+def test_df003_suppressed() -> None:
+    suppressed("FROM a\nCOPY . .\nRUN uv sync\n", 2, "DF003")
+
+
+def test_df004_accepts_a_non_root_final_user_also_inherited() -> None:
+    assert found("FROM a\nUSER root\nRUN x\nUSER 10001:10001\n", "DF004") == []
+    assert found("FROM a AS base\nUSER app\nFROM base\n", "DF004") == []
+    assert found("FROM gcr.io/distroless/python3:nonroot\n", "DF004") == []
+    assert found('FROM a\nENV APP_UID="10001"\nUSER ${APP_UID}\n', "DF004") == []
+
+
+def test_df004_reports_root_by_default_or_by_a_last_user_root() -> None:
+    assert found("FROM a AS build\nUSER app\nFROM python:3.12-slim-bookworm AS run\n", "DF004") == [
+        (
+            3,
+            "the final stage, stage 1 (run), never sets USER, so it runs as root; add `RUN "
+            "useradd --uid 10001 --no-create-home app` and `USER 10001` before CMD",
+        )
+    ]
+    assert found("FROM a\nUSER app\nUSER 0:0\n", "DF004") == [
+        (
+            3,
+            "USER 0:0 (line 3) is the last USER of the final stage, stage 0, so it runs as "
+            "root; switch to an unprivileged user (USER 10001) after the steps that need root",
+        )
+    ]
+
+
+def test_df004_notes_a_user_it_cannot_resolve() -> None:
+    report = check_text("FROM a\nARG U\nUSER $U\n", ON, [RULES["DF004"]])
+    assert report.violations == ()
+    assert [n.message for n in report.notes] == [
+        "USER $U (line 3) is not checked: $U has no value here; give it a default so the user "
+        "is known"
+    ]
+
+
+def test_df004_suppressed_on_the_from_or_user_line() -> None:
+    suppressed("FROM a\nRUN x\n", 1, "DF004")
+    suppressed("FROM a\nUSER root\n", 2, "DF004")
+
+
+LISTS = "leaves /var/lib/apt/lists in the layer (end the same RUN with rm -rf /var/lib/apt/lists/*)"
+
+
+def test_df005_accepts_lean_installs_and_cache_mounts() -> None:
+    text = (
+        "FROM a\nRUN apt-get update && apt-get install -y --no-install-recommends x \\\n"
+        "    && rm -rf /var/lib/apt/lists/*\n"
+        "RUN --mount=type=cache,target=/var/lib/apt/lists apt-get install -y "
+        "-o APT::Install-Recommends=false y\n"
+    )
+    assert found(text, "DF005") == []
+
+
+def test_df005_reports_recommends_and_lists_separately() -> None:
+    text = (
+        "FROM a\nRUN apt-get update && apt-get install -y curl\n"
+        "RUN apt-get install -y --no-install-recommends git\n"
+        "RUN apt install -y vim && rm -rf /var/lib/apt/lists/*\n"
+    )
+    assert found(text, "DF005") == [
+        (
+            2,
+            "RUN apt-get install -y curl installs recommended packages too (add "
+            f"--no-install-recommends) and {LISTS}",
+        ),
+        (3, f"RUN apt-get install -y --no-install-recommends git {LISTS}"),
+        (
+            4,
+            "RUN apt install -y vim installs recommended packages too (add "
+            "--no-install-recommends)",
+        ),
+    ]
+
+
+def test_df005_suppressed() -> None:
+    suppressed("FROM a\nRUN apt-get install -y x\n", 2, "DF005")
