@@ -1,0 +1,331 @@
+"""ARCH001, OPS001, OPS002, REG001, SEC001 on the provider resources (and SEC001, REG001 on
+Dockerfiles): compliant, non-compliant with exact messages, unknowns noted, suppressed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from imagepin.check import check_resources, check_text
+from imagepin.rules import RULES, Settings
+from imagepin.rules.values import SECRET_SIG, SIG_KEY, UNKNOWN, Secret
+
+A = "sha256:" + "a" * 64
+PLATFORMS = Settings(required_platforms=("linux/amd64", "linux/arm64"))
+REGISTRIES = Settings(allowed_registries=("docker.io", "*.dkr.ecr.*.amazonaws.com", "ghcr.io/acme"))
+
+
+def image(
+    name: str = "app", options: dict[str, Any] | None = None, **inputs: Any
+) -> dict[str, Any]:
+    inputs.setdefault("dockerfile", {"inline": f"FROM python:3.12-slim-bookworm@{A}\n"})
+    return {
+        "type": "docker-build:index:Image",
+        "name": name,
+        "inputs": inputs,
+        "options": options or {},
+    }
+
+
+def container(**inputs: Any) -> dict[str, Any]:
+    return {"type": "docker:index/container:Container", "name": "web", "inputs": inputs}
+
+
+def found(resources: list[dict[str, Any]], rule: str, settings: Settings = Settings()) -> list[str]:
+    report = check_resources(resources, settings, [RULES[rule]])
+    assert all(v.rule == rule and v.severity is RULES[rule].severity for v in report.violations)
+    return [v.message for v in report.violations]
+
+
+def noted(resources: list[dict[str, Any]], rule: str, settings: Settings = Settings()) -> list[str]:
+    report = check_resources(resources, settings, [RULES[rule]])
+    assert report.violations == ()
+    return [n.message for n in report.notes if n.rule == rule]
+
+
+def suppressed(resource: dict[str, Any], rule: str, settings: Settings = Settings()) -> None:
+    assert found([resource], rule, settings)
+    quiet = resource | {"suppress": {rule: "accepted in review: see the runbook"}}
+    assert found([quiet], rule, settings) == []
+
+
+# --- ARCH001 ----------------------------------------------------------------------------------
+
+
+def test_arch001_accepts_every_required_platform_and_unpushed_images() -> None:
+    ok = image(push=True, platforms=["linux/amd64", "linux/arm64/v8"])
+    assert found([ok, image("local", push=False)], "ARCH001", PLATFORMS) == []
+    assert found([image(push=True)], "ARCH001") == []  # nothing required
+
+
+def test_arch001_reports_missing_platforms() -> None:
+    assert found([image(push=True, platforms=["linux/amd64"])], "ARCH001", PLATFORMS) == [
+        'docker-build:index:Image "app" pushes an image for linux/amd64, but the stack requires '
+        "linux/amd64, linux/arm64: missing linux/arm64; add it to platforms"
+    ]
+    assert found([image(push=True)], "ARCH001", PLATFORMS) == [
+        'docker-build:index:Image "app" pushes an image without platforms, so it is built for '
+        "the build host only; the stack requires linux/amd64, linux/arm64: set platforms=[...] "
+        "to them"
+    ]
+
+
+def test_arch001_notes_unknowns() -> None:
+    assert noted([image(push=UNKNOWN)], "ARCH001", PLATFORMS) == [
+        'docker-build:index:Image "app": push is unknown at preview'
+    ]
+    assert noted([image(push=True, platforms=UNKNOWN)], "ARCH001", PLATFORMS) == [
+        'docker-build:index:Image "app": platforms is unknown at preview'
+    ]
+
+
+def test_arch001_suppressed() -> None:
+    suppressed(image(push=True, platforms=["linux/amd64"]), "ARCH001", PLATFORMS)
+
+
+# --- OPS001 -----------------------------------------------------------------------------------
+
+RETAINED = {"retainOnDelete": True}
+DELETES = "but is not retained on delete, so replacing or destroying it deletes the published image"
+
+
+def test_ops001_accepts_retained_and_unpushed_images() -> None:
+    resources = [
+        image(push=True, tags=["r/app:1"], options=RETAINED),
+        image("local", push=False),
+        {
+            "type": "docker:index/registryImage:RegistryImage",
+            "name": "ri",
+            "inputs": {"name": "r/x:1", "keepRemotely": True},
+        },
+    ]
+    assert found(resources, "OPS001") == []
+
+
+@pytest.mark.parametrize(
+    ("resource", "message"),
+    [
+        (
+            image(push=True, tags=["127.0.0.1:5000/app:1"]),
+            f'docker-build:index:Image "app" pushes 127.0.0.1:5000/app:1 {DELETES}; set '
+            "opts=ResourceOptions(retain_on_delete=True)",
+        ),
+        (
+            image(exports=[{"registry": {"names": ["r/x:1"]}}]),
+            f'docker-build:index:Image "app" pushes r/x:1 {DELETES}; set '
+            "opts=ResourceOptions(retain_on_delete=True)",
+        ),
+        (
+            {
+                "type": "docker:index/registryImage:RegistryImage",
+                "name": "ri",
+                "inputs": {"name": "r/x:1"},
+            },
+            f'docker:index/registryImage:RegistryImage "ri" pushes r/x:1 {DELETES}; set '
+            "keep_remotely=True (or retain_on_delete=True)",
+        ),
+        (
+            {"type": "docker-build:index:Index", "name": "idx", "inputs": {"tag": "r/x:1"}},
+            f'docker-build:index:Index "idx" pushes r/x:1 {DELETES}; set '
+            "opts=ResourceOptions(retain_on_delete=True)",
+        ),
+    ],
+)
+def test_ops001_reports_pushes_that_a_delete_would_remove(resource, message) -> None:
+    assert found([resource], "OPS001") == [message]
+
+
+def test_ops001_notes_an_option_it_cannot_see() -> None:
+    hidden = image(push=True, options={"retainOnDelete": UNKNOWN})
+    assert noted([hidden], "OPS001") == [
+        'docker-build:index:Image "app": the retainOnDelete option is not known here, so OPS001 '
+        "is not checked (`imagepin check --stack` sees resource options)"
+    ]
+
+
+def test_ops001_suppressed() -> None:
+    suppressed(image(push=True), "OPS001")
+
+
+# --- OPS002 -----------------------------------------------------------------------------------
+
+BROKEN = "so traffic keeps going to a container that is up but broken"
+
+
+def test_ops002_accepts_declared_health_checks_and_sidecars() -> None:
+    defs = (
+        '[{"name": "app", "image": "x", "healthCheck": {"command": ["CMD", "true"]}},'
+        ' {"name": "log", "image": "y", "essential": false}]'
+    )
+    resources = [
+        container(image="x", healthcheck={"tests": ["CMD", "true"]}),
+        {
+            "type": "aws:ecs/taskDefinition:TaskDefinition",
+            "name": "svc",
+            "inputs": {"containerDefinitions": defs},
+        },
+    ]
+    assert found(resources, "OPS002") == []
+
+
+def test_ops002_reports_each_workload_without_a_health_check() -> None:
+    resources = [
+        container(image="x"),
+        container(image="x", healthcheck={"tests": ["NONE"]}),
+        {
+            "type": "aws:ecs/taskDefinition:TaskDefinition",
+            "name": "svc",
+            "inputs": {"containerDefinitions": '[{"name": "app", "image": "x"}]'},
+        },
+        {
+            "type": "docker:index/service:Service",
+            "name": "sw",
+            "inputs": {"taskSpec": {"containerSpec": {"image": "x"}}},
+        },
+    ]
+    docker = (
+        f'docker:index/container:Container "web" declares no health check, {BROKEN}; add '
+        'healthcheck=ContainerHealthcheckArgs(tests=["CMD", ...], interval="10s")'
+    )
+    assert found(resources, "OPS002") == [
+        docker,
+        docker,
+        f'aws:ecs/taskDefinition:TaskDefinition "svc" declares no health check for '
+        f'containerDefinitions[0] (app), {BROKEN}; add "healthCheck": {{"command": '
+        '["CMD-SHELL", "..."]} to the container definition',
+        f'docker:index/service:Service "sw" declares no health check for '
+        f"taskSpec.containerSpec, {BROKEN}; add taskSpec.containerSpec.healthcheck with tests",
+    ]
+
+
+def test_ops002_notes_unknowns() -> None:
+    ecs = {
+        "type": "aws:ecs/taskDefinition:TaskDefinition",
+        "name": "svc",
+        "inputs": {"containerDefinitions": UNKNOWN},
+    }
+    assert noted([container(image="x", healthcheck=UNKNOWN), ecs], "OPS002") == [
+        'docker:index/container:Container "web": its health check is unknown at preview',
+        'aws:ecs/taskDefinition:TaskDefinition "svc": containerDefinitions is unknown at preview',
+    ]
+
+
+def test_ops002_suppressed() -> None:
+    suppressed(container(image="x"), "OPS002")
+
+
+# --- REG001 -----------------------------------------------------------------------------------
+
+NOT_ALLOWED = (
+    "which is not an allowed registry (docker.io, *.dkr.ecr.*.amazonaws.com, ghcr.io/acme)"
+)
+
+
+def test_reg001_accepts_allowed_hosts_patterns_and_prefixes_and_no_list() -> None:
+    tags = ["python:3.12", "123.dkr.ecr.us-east-1.amazonaws.com/app:1", "ghcr.io/acme/app:1"]
+    assert found([image(push=True, tags=tags)], "REG001", REGISTRIES) == []
+    assert found([image(push=True, tags=["quay.io/x:1"])], "REG001") == []
+
+
+def test_reg001_reports_pulls_pushes_and_runs_outside_the_list() -> None:
+    build = image(
+        push=True,
+        tags=["quay.io/x:1", "ghcr.io/evil/app:1"],
+        dockerfile={"inline": "FROM quay.io/py:3\n"},
+    )
+    run = container(image=f"quay.io/x@{A}")
+    fix = "use an allowed registry or mirror, or add"
+    assert found([build, run], "REG001", REGISTRIES) == [
+        f'docker-build:index:Image "app" pushes quay.io/x:1 (tags[0]) to quay.io, {NOT_ALLOWED}; '
+        f"{fix} quay.io to the stack's allowed registries",
+        f'docker-build:index:Image "app" pushes ghcr.io/evil/app:1 (tags[1]) to ghcr.io, '
+        f"{NOT_ALLOWED}; {fix} ghcr.io to the stack's allowed registries",
+        f"FROM quay.io/py:3 in stage 0 pulls from quay.io, {NOT_ALLOWED}; {fix} quay.io to the "
+        "stack's allowed registries",
+        f'docker:index/container:Container "web" runs quay.io/x@{A} (image) from quay.io, '
+        f"{NOT_ALLOWED}; {fix} quay.io to the stack's allowed registries",
+    ]
+
+
+def test_reg001_on_a_dockerfile_and_suppressed() -> None:
+    text = "FROM ghcr.io/other/base:1\n"
+    assert len(check_text(text, REGISTRIES, [RULES["REG001"]]).violations) == 1
+    quiet = "# imagepin: ignore REG001 -- mirrored next quarter\n" + text
+    assert check_text(quiet, REGISTRIES, [RULES["REG001"]]).violations == ()
+    suppressed(container(image="quay.io/x:1"), "REG001", REGISTRIES)
+
+
+# --- SEC001 -----------------------------------------------------------------------------------
+
+HISTORY = "build args are stored in the image history"
+
+
+def test_sec001_accepts_harmless_build_args_and_env() -> None:
+    args = {"PUBLIC_KEY": "k", "VERSION": "1", "TOKEN_URL": "https://h/t", "KEY_ID": "7"}
+    assert found([image(buildArgs=args)], "SEC001") == []
+    text = "FROM a\nENV GPG_KEY=abc PYTHON_VERSION=3.12\nARG PASSWORD_FILE=/run/secrets/pw\n"
+    assert check_text(text, Settings(), [RULES["SEC001"]]).violations == ()
+
+
+def test_sec001_reports_secret_names_pulumi_secrets_and_credentials_in_urls() -> None:
+    wire_secret = {SIG_KEY: SECRET_SIG, "value": "postgres://u:p@h/db"}
+    args = {
+        "GITHUB_TOKEN": "x",
+        "DB_URL": wire_secret,
+        "PLAIN": Secret("also a secret"),
+        "PIP_INDEX_URL": "https://u:p@pypi.acme/simple",
+    }
+    fix = "pass it in the image's secrets and read it with RUN --mount=type=secret,id="
+    assert found([image(buildArgs=args)], "SEC001") == [
+        'docker-build:index:Image "app" passes build arg GITHUB_TOKEN, which looks like a '
+        f"secret (TOKEN); {HISTORY}; {fix}GITHUB_TOKEN",
+        'docker-build:index:Image "app" passes build arg DB_URL, which is a Pulumi secret, but '
+        f"{HISTORY} in plain text; {fix}DB_URL",
+        'docker-build:index:Image "app" passes build arg PLAIN, which is a Pulumi secret, but '
+        f"{HISTORY} in plain text; {fix}PLAIN",
+        'docker-build:index:Image "app" passes build arg PIP_INDEX_URL, which carries '
+        f"credentials in a URL (user:password@); {HISTORY}; {fix}PIP_INDEX_URL",
+    ]
+
+
+def test_sec001_in_a_dockerfile() -> None:
+    text = (
+        "FROM a\nARG NPM_TOKEN\nENV AWS_SECRET_ACCESS_KEY=x\n"
+        "ENV PIP_INDEX_URL=https://u:p@h/simple\nARG apiKey=1\n"
+    )
+    report = check_text(text, Settings(), [RULES["SEC001"]])
+    readable = "readable by anyone who can pull the image; read it from a BuildKit secret instead"
+    assert [(v.line, v.message) for v in report.violations] == [
+        (
+            2,
+            "ARG NPM_TOKEN (line 2) looks like a secret (TOKEN); build arg values are kept in "
+            f"the image history, {readable} (RUN --mount=type=secret,id=npm_token)",
+        ),
+        (
+            3,
+            "ENV AWS_SECRET_ACCESS_KEY (line 3) looks like a secret (SECRET); ENV values are "
+            f"stored in the image config, {readable} "
+            "(RUN --mount=type=secret,id=aws_secret_access_key)",
+        ),
+        (
+            4,
+            "ENV PIP_INDEX_URL (line 4) carries credentials in a URL (user:password@); ENV "
+            "values are stored in the image config; pass the URL as a BuildKit secret instead "
+            "(RUN --mount=type=secret,id=pip_index_url)",
+        ),
+        (
+            5,
+            "ARG apiKey (line 5) looks like a secret (KEY); build arg values are kept in the "
+            f"image history, {readable} (RUN --mount=type=secret,id=apikey)",
+        ),
+    ]
+
+
+def test_sec001_notes_unknown_build_args_and_is_suppressed() -> None:
+    assert noted([image(buildArgs=UNKNOWN)], "SEC001") == [
+        'docker-build:index:Image "app": buildArgs is unknown at preview'
+    ]
+    suppressed(image(buildArgs={"GITHUB_TOKEN": "x"}), "SEC001")
+    text = "FROM a\n# imagepin: ignore SEC001 -- a public token for the mirror\nARG MIRROR_TOKEN\n"
+    assert check_text(text, Settings(), [RULES["SEC001"]]).violations == ()
