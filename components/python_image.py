@@ -97,7 +97,11 @@ class PythonImageArgs(_Required, total=False):
     """The version tag; default: the revision tag (rev-<hash of the Dockerfile>)."""
     registry: RegistryArgs
     cache: bool
-    """Registry cache (cache-from/cache-to, mode max); default true."""
+    """Registry cache (cache-from/cache-to in the image's repository); default true."""
+    cache_mode: str
+    """max (default: every stage's layers, the builder's too) or min."""
+    cache_tag: str
+    """Cache tag prefix: `<repository>:<cache_tag>-linux-amd64`; default buildcache."""
     build_secrets: dict[str, pulumi.Input[str]]
     """Values of the BuildKit secrets the build mounts (e.g. pip-ca), as secrets."""
     build_on_preview: bool
@@ -182,6 +186,9 @@ class PythonImage(pulumi.ComponentResource):
             common["registries"] = registries
         child = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
         cache = args.get("cache", True)
+        cache_tag, cache_mode = args.get("cache_tag", "buildcache"), args.get("cache_mode", "max")
+        if cache_mode not in ("min", "max"):
+            raise ConfigError(f"PythonImage {name!r}: cache_mode {cache_mode!r} is not min or max")
         platforms = list(spec.platforms)
         if cache and len(platforms) > 1:
             built = [
@@ -189,7 +196,7 @@ class PythonImage(pulumi.ComponentResource):
                     f"{name}-{_slug(p)}",
                     platforms=[provider_platform(p)],
                     tags=[pulumi.Output.concat(repo, f":{revision}-{_slug(p)}")],
-                    **_cache(repo, _slug(p)),
+                    **_cache(repo, f"{cache_tag}-{_slug(p)}", cache_mode),
                     **common,
                     opts=child,
                 )
@@ -212,7 +219,7 @@ class PythonImage(pulumi.ComponentResource):
                 f"{name}-build",
                 platforms=[provider_platform(p) for p in platforms],
                 tags=tags,
-                **(_cache(repo, "all") if cache else {}),
+                **(_cache(repo, cache_tag, cache_mode) if cache else {}),
                 **common,
                 opts=child,
             )
@@ -239,15 +246,15 @@ class PythonImage(pulumi.ComponentResource):
         )
 
 
-def _cache(repo: pulumi.Output[str], suffix: str) -> dict[str, Any]:
-    ref = repo.apply(lambda r: f"{r}:cache-{suffix}")
+def _cache(repo: pulumi.Output[str], tag: str, mode: str) -> dict[str, Any]:
+    ref = pulumi.Output.concat(repo, f":{tag}")
     return {
         "cache_from": [db.CacheFromArgs(registry=db.CacheFromRegistryArgs(ref=ref))],
         "cache_to": [
             db.CacheToArgs(
                 registry=db.CacheToRegistryArgs(
                     ref=ref,
-                    mode=db.CacheMode.MAX,
+                    mode=db.CacheMode(mode),
                     image_manifest=True,
                     oci_media_types=True,
                     ignore_error=True,  # a cache that cannot be written must not fail the build

@@ -86,11 +86,11 @@ def test_single_platform_registers_one_pushed_retained_image(project: Path) -> N
     assert revision.startswith("rev-") and len(revision) == 16
     assert image.inputs == {
         "buildOnPreview": True,
-        "cacheFrom": [{"registry": {"ref": "127.0.0.1:5000/api:cache-all"}}],
+        "cacheFrom": [{"registry": {"ref": "127.0.0.1:5000/api:buildcache"}}],
         "cacheTo": [
             {
                 "registry": {
-                    "ref": "127.0.0.1:5000/api:cache-all",
+                    "ref": "127.0.0.1:5000/api:buildcache",
                     "mode": "max",
                     "imageManifest": True,
                     "ociMediaTypes": True,
@@ -143,7 +143,7 @@ def test_multi_platform_with_cache_builds_per_platform_and_joins_an_index(projec
     assert amd.inputs["platforms"] == ["linux/amd64"]
     assert arm.inputs["platforms"] == ["linux/arm64"]  # the provider's name for arm64/v8
     assert arm.inputs["cacheFrom"] == [
-        {"registry": {"ref": "127.0.0.1:5000/api:cache-linux-arm64-v8"}}
+        {"registry": {"ref": "127.0.0.1:5000/api:buildcache-linux-arm64-v8"}}
     ]
     revision = amd.inputs["labels"]["org.opencontainers.image.revision"]
     assert amd.inputs["tags"] == [f"127.0.0.1:5000/api:{revision}-linux-amd64"]
