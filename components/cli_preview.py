@@ -72,6 +72,7 @@ def run_preview(stack: str, root: Path = Path()) -> Recording:
         )
     path, name = stack_files(root).resolve(stack)
     config, secrets = engine_config(path, root)
+
     def run() -> None:
         runpy.run_path(str(program), run_name="__main__")
 
