@@ -37,6 +37,10 @@ The same rules run in three places: `imagepin check --dockerfile PATH...` (any D
   `ignore DF001, DF005 -- reason`). On a component or resource: `suppress={"DF004": "reason"}`,
   which covers the resource, its Dockerfile and every resource under it. A suppression without a
   reason suppresses nothing and is reported (SUP001); one naming no rule is reported (SUP002).
+- **Components.** Our components pass `suppress` (and `PythonImage` its `retainOnDelete`) up as
+  props. OPS001 is a stack policy in the pack: analyzers are not sent resource options, so for an
+  image under an `imagepin:index:PythonImage` it uses the component's `retainOnDelete` and skips
+  other images with a note; `imagepin check --stack` reads the option itself.
 """
 
 
