@@ -51,8 +51,8 @@ RULE = Rule(
     severity=Severity.WARNING,
     title="pip install keeps its download cache",
     rationale=(
-        "pip's download cache ends up in the image layer: size that is shipped everywhere and "
-        "never used at run time."
+        "The download cache of pip ends up in the image layer: size that is shipped everywhere "
+        "and never used at run time."
     ),
     fix=(
         "Add `--no-cache-dir` (or set `ENV PIP_NO_CACHE_DIR=1`, or use "

@@ -37,7 +37,7 @@ RULE = Rule(
     severity=Severity.ERROR,
     title="Pinned digest differs from images.lock",
     rationale=(
-        "images.lock is the reviewed record of what each tag resolved to; a FROM pinned to "
+        "The lock file is the reviewed record of what each tag resolved to, so a FROM pinned to "
         "another digest builds something nobody reviewed."
     ),
     fix=(

@@ -1,0 +1,316 @@
+"""`imagepin check` and `imagepin rules` as users run them: formats, exit codes, SARIF for code
+scanning, the rules reference that docs/RULES.md must match."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from imagepin.rules import RULES
+from imagepin.rules.reference import markdown
+
+from helpers import ROOT, run_cli
+
+A = "sha256:" + "a" * 64
+GOOD = f'FROM python:3.12-slim-bookworm@{A}\nUSER 10001\nCMD ["python", "-m", "app"]\n'
+WARN = f"FROM python:3.12-slim-bookworm@{A}\nUSER 10001\nCMD python -m app\n"
+BAD = "FROM python:3.9\nRUN pip install x\n"
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> Path:
+    for name, text in {"good": GOOD, "warn": WARN, "bad": BAD}.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "Dockerfile").write_text(text)
+    return tmp_path
+
+
+def test_a_clean_dockerfile_passes(files: Path) -> None:
+    result = run_cli("check", "--dockerfile", "good/Dockerfile", cwd=files)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "0 violations in 1 Dockerfile\n"
+
+
+def test_warnings_pass_unless_strict(files: Path) -> None:
+    result = run_cli("check", "--dockerfile", "warn/Dockerfile", cwd=files)
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[0].startswith(
+        "warn/Dockerfile:3: warning DF002 CMD python -m app is in shell form"
+    )
+    assert run_cli("check", "-f", "warn/Dockerfile", "--strict", cwd=files).returncode == 1
+
+
+def test_errors_fail_in_text_and_json(files: Path) -> None:
+    text = run_cli(
+        "check",
+        "--dockerfile",
+        "bad/Dockerfile",
+        "good/Dockerfile",
+        "--on",
+        "2026-11-25",
+        cwd=files,
+    )
+    assert text.returncode == 1
+    lines = text.stdout.splitlines()
+    assert [line.split(" ", 3)[:3] for line in lines[:-1]] == [
+        ["bad/Dockerfile:1:", "error", "PIN001"],
+        ["bad/Dockerfile:1:", "error", "PY001"],
+        ["bad/Dockerfile:1:", "warning", "VAR001"],
+        ["bad/Dockerfile:1:", "warning", "VAR003"],
+        ["bad/Dockerfile:1:", "warning", "DF004"],
+        ["bad/Dockerfile:2:", "warning", "DF001"],
+    ]
+    assert lines[-1] == "6 violations (2 errors, 4 warnings) in 2 Dockerfiles"
+    result = run_cli(
+        "check", "-f", "bad/Dockerfile", "--format", "json", "--on", "2026-11-25", cwd=files
+    )
+    assert result.returncode == 1
+    doc = json.loads(result.stdout)
+    assert list(doc) == ["violations"]
+    assert doc["violations"][1] == {
+        "rule": "PY001",
+        "severity": "error",
+        "message": "FROM python:3.9 in stage 0 runs Python 3.9, past its end of life on "
+        "2025-10-31 (PEP 596): no more security fixes; move to python:3.15-bookworm "
+        "(`imagepin base 3.15`) and re-lock",
+        "file": "bad/Dockerfile",
+        "line": 1,
+        "resource": None,
+    }
+
+
+def test_options_reach_the_rules(files: Path) -> None:
+    (files / "images.lock").write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "images": {
+                    "python:3.12-slim-bookworm": {
+                        "digest": "sha256:" + "b" * 64,
+                        "media_type": "application/vnd.oci.image.index.v1+json",
+                        "platforms": {},
+                        "registry": "docker.io",
+                        "resolved_at": "2026-11-25T00:00:00Z",
+                    }
+                },
+            }
+        )
+    )
+    drift = run_cli("check", "-f", "good/Dockerfile", "--format", "json", cwd=files)
+    assert [v["rule"] for v in json.loads(drift.stdout)["violations"]] == ["PIN002"]
+    registry = run_cli(
+        "check",
+        "-f",
+        "good/Dockerfile",
+        "--allow-registry",
+        "ghcr.io",
+        "--lock",
+        "images.lock",
+        "--format",
+        "json",
+        cwd=files,
+    )
+    assert [v["rule"] for v in json.loads(registry.stdout)["violations"]] == ["PIN002", "REG001"]
+    (files / "pre").mkdir()
+    (files / "pre" / "Dockerfile").write_text(GOOD.replace("3.12-slim-bookworm", "3.15-rc-slim"))
+    strict = run_cli("check", "-f", "pre/Dockerfile", "--format", "json", cwd=files)
+    assert "PY002" in [v["rule"] for v in json.loads(strict.stdout)["violations"]]
+    allowed = run_cli(
+        "check", "-f", "pre/Dockerfile", "--allow-prerelease", "--format", "json", cwd=files
+    )
+    assert "PY002" not in [v["rule"] for v in json.loads(allowed.stdout)["violations"]]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["check"], "nothing to check: give --dockerfile PATH"),
+        (["check", "-f", "missing/Dockerfile"], "missing/Dockerfile: no such file"),
+        (["check", "-f", "good/Dockerfile", "--lock", "nope.lock"], "nope.lock: no such lock"),
+        (["check", "-f", "good/Dockerfile", "--format", "xml"], "Invalid value for '--format'"),
+        (["check", "-f", "good/Dockerfile", "--on", "soon"], "'soon' is not a date"),
+        (
+            ["check", "--stack", "prod"],
+            "`imagepin check --stack prod` runs the Pulumi program under mocks",
+        ),
+    ],
+)
+def test_usage_errors_exit_2(files: Path, args: list[str], message: str) -> None:
+    result = run_cli(*args, cwd=files)
+    assert result.returncode == 2
+    assert message in " ".join(result.stderr.split()), result.stderr
+
+
+def test_an_unparsable_dockerfile_is_a_usage_error(files: Path) -> None:
+    (files / "empty").write_text("# nothing\n")
+    result = run_cli("check", "-f", "empty", cwd=files)
+    assert result.returncode == 2
+    assert "empty: not a Dockerfile BuildKit can parse" in result.stderr
+
+
+# --- SARIF --------------------------------------------------------------------------------------
+
+SARIF_SUBSET = {  # what SARIF 2.1.0 requires of the parts imagepin writes (section numbers: spec)
+    "type": "object",
+    "required": ["version", "runs"],
+    "properties": {
+        "version": {"const": "2.1.0"},
+        "$schema": {"type": "string", "pattern": "^https://"},
+        "runs": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["tool"],
+                "properties": {
+                    "tool": {
+                        "type": "object",
+                        "required": ["driver"],
+                        "properties": {
+                            "driver": {
+                                "type": "object",
+                                "required": ["name"],
+                                "properties": {
+                                    "name": {"type": "string"},
+                                    "rules": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "required": ["id"],
+                                            "properties": {
+                                                "defaultConfiguration": {
+                                                    "type": "object",
+                                                    "properties": {
+                                                        "level": {
+                                                            "enum": [
+                                                                "none",
+                                                                "note",
+                                                                "warning",
+                                                                "error",
+                                                            ]
+                                                        }
+                                                    },
+                                                },
+                                                "shortDescription": {
+                                                    "type": "object",
+                                                    "required": ["text"],
+                                                },
+                                            },
+                                        },
+                                    },
+                                },
+                            }
+                        },
+                    },
+                    "results": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["message"],
+                            "properties": {
+                                "message": {"type": "object", "required": ["text"]},
+                                "level": {"enum": ["none", "note", "warning", "error"]},
+                                "ruleIndex": {"type": "integer", "minimum": 0},
+                                "locations": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "properties": {
+                                            "physicalLocation": {
+                                                "type": "object",
+                                                "properties": {
+                                                    "artifactLocation": {
+                                                        "type": "object",
+                                                        "required": ["uri"],
+                                                    },
+                                                    "region": {
+                                                        "type": "object",
+                                                        "properties": {
+                                                            "startLine": {
+                                                                "type": "integer",
+                                                                "minimum": 1,
+                                                            }
+                                                        },
+                                                    },
+                                                },
+                                            }
+                                        },
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+def test_sarif_for_code_scanning(files: Path) -> None:
+    result = run_cli(
+        "check", "-f", "bad/Dockerfile", "--format", "sarif", "--on", "2026-11-25", cwd=files
+    )
+    assert result.returncode == 1
+    doc = json.loads(result.stdout)
+    jsonschema.validate(doc, SARIF_SUBSET)
+    (run,) = doc["runs"]
+    rules = run["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == list(RULES)
+    assert rules[0]["defaultConfiguration"] == {"level": "error"}
+    assert rules[12]["defaultConfiguration"] == {"level": "note"}  # DF003 is info
+    assert rules[0]["help"]["text"].startswith("A tag can be moved")
+    for res in run["results"]:
+        assert rules[res["ruleIndex"]]["id"] == res["ruleId"]
+    first = run["results"][0]
+    assert first["ruleId"] == "PIN001" and first["level"] == "error"
+    assert first["locations"] == [
+        {
+            "physicalLocation": {
+                "artifactLocation": {"uri": "bad/Dockerfile"},
+                "region": {"startLine": 1},
+            }
+        }
+    ]
+
+
+def test_sarif_locates_resource_violations_logically() -> None:
+    from imagepin.check import Report
+    from imagepin.rules.base import Severity, Violation
+    from imagepin.sarif import to_sarif
+
+    report = Report((Violation("OPS002", Severity.WARNING, "no health check", resource="web"),))
+    (result,) = to_sarif(report, default_uri="__main__.py")["runs"][0]["results"]
+    assert result["message"] == {"text": "resource web: no health check"}
+    assert result["locations"] == [
+        {
+            "physicalLocation": {"artifactLocation": {"uri": "__main__.py"}},
+            "logicalLocations": [{"name": "web", "kind": "resource"}],
+        }
+    ]
+    jsonschema.validate(to_sarif(report), SARIF_SUBSET)
+
+
+# --- imagepin rules ----------------------------------------------------------------------------
+
+
+def test_rules_lists_every_rule() -> None:
+    result = run_cli("rules")
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[0] == "PIN001   error    Base image without a digest"
+    assert [line.split()[0] for line in result.stdout.splitlines()] == list(RULES)
+    doc = json.loads(run_cli("rules", "--json").stdout)
+    assert doc["rules"][15]["id"] == "SEC001"
+    assert doc["rules"][15]["checks"] == ["dockerfile", "resource"]
+
+
+def test_docs_rules_md_is_what_imagepin_rules_markdown_prints() -> None:
+    result = run_cli("rules", "--markdown")
+    assert result.returncode == 0
+    assert result.stdout == markdown()
+    assert (ROOT / "docs" / "RULES.md").read_text() == result.stdout, (
+        "docs/RULES.md is stale: run `imagepin rules --markdown > docs/RULES.md`"
+    )
