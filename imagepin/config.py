@@ -27,6 +27,7 @@ slim, alpine, windowsservercore; did you mean 'slim'?`.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal, Self
 
@@ -40,6 +41,7 @@ from pydantic import (
 )
 
 from imagepin.catalog import PythonBase
+from imagepin.config_deploy import Backend, EcsConfig, ServiceConfig, check_services
 from imagepin.config_errors import FieldError, did_you_mean, explain
 from imagepin.config_files import NAMESPACE, display_path, read_stack_file, stack_files
 from imagepin.dockerfile_options import Model
@@ -134,15 +136,24 @@ class ImageConfig(ImageBuild):
 
 
 class RegistryConfig(Model):
-    """Where the stack pushes its images: `<server>/<namespace>/<image name>`."""
+    """Where the stack pushes its images: `<server>/<namespace>/<image name>`.
 
-    server: str
+    kind `server` (default) pushes to an existing registry; `local` runs one as a container on
+    127.0.0.1:<port> (the dev stack: nothing but Docker needed); `ecr` creates one Amazon ECR
+    repository per image (immutable tags, scan on push) and pushes there.
+    """
+
+    kind: Literal["server", "local", "ecr"] = "server"
+    server: str | None = None
     namespace: str | None = None
+    port: int = Field(default=5000, ge=1, le=65535)  # local: the port on 127.0.0.1
+    image: str = "registry:2"  # local: the registry image, pinned through images.lock
 
     @field_validator("server")
     @classmethod
-    def _server(cls, value: str) -> str:
-        check_registry_host(value)
+    def _server(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_registry_host(value)
         return value
 
     @field_validator("namespace")
@@ -157,9 +168,30 @@ class RegistryConfig(Model):
                 raise ValueError(f"{value!r} is not a repository path such as team/apps")
         return value
 
+    @model_validator(mode="after")
+    def _server_for_kind(self) -> Self:
+        if self.kind == "server" and self.server is None:
+            raise FieldError(
+                ("server",), "missing; give the registry host, e.g. server: 127.0.0.1:5000"
+            )
+        if self.kind != "server" and self.server is not None:
+            raise FieldError(
+                ("server",), f"a {self.kind} registry has its own address; remove server"
+            )
+        return self
+
+    @property
+    def host(self) -> str | None:
+        """The host when config alone knows it (not for ecr: AWS assigns it)."""
+        return f"127.0.0.1:{self.port}" if self.kind == "local" else self.server
+
+    def path(self, image: str) -> str:
+        """`imagepin/service`: the repository path of image `service` under the namespace."""
+        return "/".join(p for p in (self.namespace, image) if p)
+
     def repository(self, image: str) -> str:
-        """`127.0.0.1:5000/imagepin/service` for image `service`."""
-        return "/".join(p for p in (self.server, self.namespace, image) if p)
+        """`127.0.0.1:5000/imagepin/service` for image `service` (ecr: the path alone)."""
+        return "/".join(p for p in (self.host, self.path(image)) if p)
 
 
 class CacheConfig(Model):
@@ -187,6 +219,24 @@ class SecretSource(Model):
             )
         return self
 
+    def read(self, key: str) -> str:
+        """The secret's value at deploy time; a missing file or variable names `key`."""
+        if self.env is not None:
+            value = os.environ.get(self.env)
+            if value is None:
+                raise ConfigError(
+                    f"{NAMESPACE}:buildSecrets.{key}: the environment variable {self.env} is not "
+                    "set; export it in the shell that runs pulumi"
+                )
+            return value
+        path = Path(str(self.file))
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(
+                f"{NAMESPACE}:buildSecrets.{key}: cannot read {path}: {exc.strerror}; fix the path"
+            ) from None
+
 
 class StackConfig(Model):
     """The `imagepin:` keys of one stack file (the name after `imagepin:` is the field alias)."""
@@ -199,6 +249,9 @@ class StackConfig(Model):
     allow_prerelease: bool = False
     allowed_variants: tuple[RuntimeKind, ...] = RUNTIME_KINDS
     build_secrets: dict[str, SecretSource] = Field(default_factory=dict)
+    backend: Backend = "docker"
+    ecs: EcsConfig | None = None
+    services: tuple[ServiceConfig, ...] = ()
     _name: str = PrivateAttr(default="")
     _file: str = PrivateAttr(default="")
     _root: Path = PrivateAttr(default_factory=Path)
@@ -221,6 +274,7 @@ class StackConfig(Model):
                 )
             seen[image.name] = i
             _check_image_rules(self, i, image)
+        check_services(self.services, tuple(seen), self.backend, self.ecs is not None)
         return self
 
     @property
@@ -291,10 +345,7 @@ def _check_image_rules(stack: StackConfig, i: int, image: ImageConfig) -> None:
 
 
 def load_stack(name_or_path: str | Path, root: Path | str = Path()) -> StackConfig:
-    """Read and validate one stack: `load_stack("dev")` or `load_stack("stacks/Pulumi.x.yaml")`.
-
-    `root` is the project root (where Pulumi.yaml is); app directories are checked under it.
-    """
+    """Read and validate one stack (`"dev"` or a stack file); app dirs are checked under `root`."""
     root = Path(root)
     path, name = stack_files(root).resolve(name_or_path)
     shown = display_path(path, root)
@@ -331,15 +382,17 @@ def bases_from_stacks(
 def stack_bases(
     stacks: list[StackConfig], mirror: str | None = None
 ) -> list[tuple[ImageReference, str | None]]:
-    """Every base the stacks need (builder bases too), once, with the mirror to resolve it by.
+    """Every image the stacks need (builders, local registries) once, with its mirror.
 
     The mirror is `mirror` when given, else the first stack's `baseMirror` (None for docker.io).
     """
     found: dict[ImageReference, str | None] = {}
     for stack in stacks:
         own = None if stack.base_mirror == DEFAULT_MIRROR else stack.base_mirror
-        for spec in stack.specs().values():
-            for stage in spec.stages:
-                via = mirror or (own if stage.ref.domain == DEFAULT_MIRROR else None)
-                found.setdefault(stage.ref, via)
+        refs = [stage.ref for spec in stack.specs().values() for stage in spec.stages]
+        if stack.registry is not None and stack.registry.kind == "local":
+            refs.append(ImageReference.parse(stack.registry.image))  # LocalRegistry runs it
+        for ref in refs:
+            via = mirror or (own if ref.domain == DEFAULT_MIRROR else None)
+            found.setdefault(ref.without_digest(), via)
     return sorted(found.items(), key=lambda item: str(item[0]))
