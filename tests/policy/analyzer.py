@@ -79,7 +79,11 @@ class Analyzer:
     def configure(self, config: Mapping[str, str | Mapping[str, Any]]) -> None:
         """Per-policy config: `{"PIN001": "mandatory", "REG001": {"enforcementLevel": ...}}`."""
         request = analyzer_pb2.ConfigureAnalyzerRequest()
-        for name, value in config.items():
+        expanded = dict(config)
+        if "all" in expanded:  # the engine gives every policy the `all` level, then overrides
+            every = expanded.pop("all")
+            expanded = {p.name: every for p in self.info().policies} | expanded
+        for name, value in expanded.items():
             props = {"enforcementLevel": value} if isinstance(value, str) else dict(value)
             level = props.pop("enforcementLevel", "advisory")
             request.policyConfig[name].CopyFrom(
