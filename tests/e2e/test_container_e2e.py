@@ -1,0 +1,315 @@
+"""ContainerService's recorded Docker inputs, carried out with the real daemon.
+
+No provider plugin runs here, so the test does what the docker provider would: it records the
+`docker:index/container:Container` (and its `RemoteImage`) a ContainerService registers, turns
+every recorded input into the matching `docker run` flag (an input the translator does not know
+fails the test, so nothing recorded goes untried), pulls the image by digest and runs it. The
+image is a tiny HTTP service built FROM the stand-in `python:3.11-slim-bookworm` by digest and
+pushed to the local registry. Then: it answers on the host port, turns healthy, runs as the
+non-root user with no capabilities on a read-only root (writable, noexec /tmp), has the limits,
+labels and log options, and comes back after its process is killed.
+
+Two differences from the provider, both stated where they happen: `docker run` only takes a
+shell-form health command, so the recorded exec form is passed as its shell-quoted equivalent;
+and the crash is a SIGKILL of the container's process from the host, because Docker counts
+`docker kill` as a manual stop and does not restart after it, whatever the policy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shlex
+import socket
+import subprocess
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components.container_service import ContainerService, ContainerServiceArgs
+from components.preview import Secret, record
+
+import infra
+from provider_schema import errors
+
+pytestmark = pytest.mark.integration
+
+RUN_ID = uuid.uuid4().hex[:8]
+NAME = f"imagepin-e2e-{RUN_ID}"
+TOKEN = f"token-{RUN_ID}"
+SERVICE_PY = """\
+import hashlib, json, os
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path == "/healthz":
+            body = b"ok"
+        elif self.path == "/":
+            token = os.environ.get("API_TOKEN", "").encode()
+            body = json.dumps({
+                "uid": os.getuid(),
+                "gid": os.getgid(),
+                "greeting": os.environ.get("GREETING"),
+                "token_sha256": hashlib.sha256(token).hexdigest(),
+            }).encode()
+        else:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+ThreadingHTTPServer(("0.0.0.0", 8000), Handler).serve_forever()
+"""
+
+
+def docker(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DOCKER_BUILDKIT": "1"}
+    done = subprocess.run([infra.DOCKER, *args], capture_output=True, text=True, env=env)
+    if check and done.returncode != 0:
+        raise AssertionError(f"docker {' '.join(args)}: {done.returncode}\n{done.stderr}")
+    return done
+
+
+def inspect(container: str) -> dict[str, Any]:
+    return json.loads(docker("inspect", container).stdout)[0]  # type: ignore[no-any-return]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def plain(value: Any) -> Any:
+    """A recorded value with its Secret markers taken off (the daemon gets the real value)."""
+    if isinstance(value, Secret):
+        return plain(value.value)
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
+# --- recorded inputs -> `docker run` --------------------------------------------------------
+
+
+def run_command(inputs: dict[str, Any], env_file: Path) -> tuple[list[str], list[str]]:
+    """`docker run` arguments for recorded Container inputs, and the networks to connect after.
+
+    Env goes through an --env-file (secret values never on a command line). Every recorded key
+    must be handled here.
+    """
+    values = plain(inputs)
+    handled: set[str] = set()
+
+    def take(key: str) -> Any:
+        handled.add(key)
+        return values.get(key)
+
+    args = ["run", "--detach", "--name", take("name"), "--user", take("user")]
+    if take("readOnly"):
+        args.append("--read-only")
+    for path, options in (take("tmpfs") or {}).items():
+        args += ["--tmpfs", f"{path}:{options}"]
+    capabilities = take("capabilities") or {}
+    args += [f"--cap-drop={c}" for c in capabilities.get("drops", [])]
+    args += [f"--cap-add={c}" for c in capabilities.get("adds", [])]
+    args += [f"--security-opt={o}" for o in take("securityOpts") or []]
+    check = take("healthcheck")
+    if check:
+        form, *command = check["tests"]
+        # `docker run` takes the shell form only; the exec form, quoted, means the same
+        shell = shlex.join(command) if form == "CMD" else command[0]
+        args += [
+            f"--health-cmd={shell}",
+            f"--health-interval={check['interval']}",
+            f"--health-timeout={check['timeout']}",
+            f"--health-retries={int(check['retries'])}",
+            f"--health-start-period={check['startPeriod']}",
+        ]
+    args.append(f"--restart={take('restart')}")
+    args.append(f"--memory={int(take('memory'))}m")
+    args.append(f"--cpus={take('cpus')}")
+    for port in take("ports") or []:
+        published = f"{port['ip']}:{int(port['external'])}:{int(port['internal'])}"
+        args += ["--publish", f"{published}/{port.get('protocol', 'tcp')}"]
+    env_file.write_text("".join(f"{entry}\n" for entry in take("envs") or []))
+    args += ["--env-file", str(env_file)]
+    args += [f"--label={item['label']}={item['value']}" for item in take("labels") or []]
+    args.append(f"--log-driver={take('logDriver')}")
+    args += [f"--log-opt={k}={v}" for k, v in (take("logOpts") or {}).items()]
+    networks = [n["name"] for n in take("networksAdvanced") or []]
+    if networks:
+        args.append(f"--network={networks[0]}")
+    # carried out by the test: the container must be running (mustRun), and healthy within
+    # waitTimeout (wait)
+    for key in ("mustRun", "wait", "waitTimeout"):
+        take(key)
+    args.append(take("image"))
+    unknown = sorted(set(values) - handled)
+    assert not unknown, f"recorded inputs the translator does not carry out: {unknown}"
+    return args, networks[1:]
+
+
+# --- fixtures -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def service_image(standins: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The HTTP service, FROM the stand-in base by digest, pushed; its digest reference."""
+    base = infra.manifest_digest(standins, "library/python", "3.11-slim-bookworm")
+    context = tmp_path_factory.mktemp("service")
+    (context / "service.py").write_text(SERVICE_PY)
+    (context / "Dockerfile").write_text(
+        f"FROM {standins}/library/python@{base}\n"
+        "WORKDIR /srv\n"
+        "COPY service.py ./\n"
+        "USER 10001:10001\n"
+        "EXPOSE 8000\n"
+        'CMD ["python3", "service.py"]\n'
+    )
+    tag = f"{standins}/imagepin-e2e/service:{RUN_ID}"
+    docker("build", "--tag", tag, str(context))
+    docker("push", tag)
+    digest = infra.manifest_digest(standins, "imagepin-e2e/service", RUN_ID)
+    yield f"{standins}/imagepin-e2e/service@{digest}"
+    docker("rmi", "--force", tag, check=False)
+
+
+@pytest.fixture
+def cleanup() -> Iterator[list[tuple[str, str]]]:
+    """(kind, name) of what a test started; removed afterwards, containers first."""
+    started: list[tuple[str, str]] = []
+    yield started
+    for kind, name in sorted(started, key=lambda s: s[0] != "container"):
+        if kind == "container":
+            docker("rm", "--force", "--volumes", name, check=False)
+        else:
+            docker(kind, "rm", name, check=False)
+
+
+def wait_for(what: str, check: Any, timeout: float) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout:.0f}s")
+        time.sleep(0.5)
+
+
+def healthy(container: str) -> bool:
+    return inspect(container)["State"].get("Health", {}).get("Status") == "healthy"
+
+
+def get(port: int, path: str = "/") -> dict[str, Any]:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as resp:
+        return json.loads(resp.read())  # type: ignore[no-any-return]
+
+
+def exec_in(container: str, script: str) -> subprocess.CompletedProcess[str]:
+    return docker("exec", container, "sh", "-c", script, check=False)
+
+
+# --- the test -------------------------------------------------------------------------------
+
+
+def test_recorded_container_runs_healthy_hardened_and_restarts(
+    service_image: str, cleanup: list[tuple[str, str]], tmp_path: Path
+) -> None:
+    port, network = free_port(), f"{NAME}-net"
+    args: ContainerServiceArgs = {
+        "image": service_image,
+        "env": {"GREETING": "hello from imagepin"},
+        "secret_env": {"API_TOKEN": TOKEN},
+        "labels": {"imagepin.test": RUN_ID},
+        "memory": 256,
+        "cpu": 0.5,
+        "healthcheck": {"interval": 5, "start_period": 2},
+        "docker": {
+            "container_name": NAME,
+            "host_port": port,
+            "networks": [network],
+            "log_max_size": "5m",
+            "log_max_files": 2,
+            "wait_timeout": 60,
+        },
+    }
+
+    def program() -> None:
+        ContainerService(NAME, args)
+
+    rec = record(program, preview=False)
+    remote = rec.named(f"{NAME}-image").inputs
+    recorded = rec.named(f"{NAME}-container")
+    assert errors(recorded) == []
+    assert recorded.inputs["image"] == remote["name"] == service_image
+
+    docker("pull", remote["name"])  # the RemoteImage: the daemon pulls by digest
+    cleanup.append(("network", network))
+    docker("network", "create", network)
+    command, more_networks = run_command(recorded.inputs, tmp_path / "env")
+    cleanup.append(("container", NAME))
+    docker(*command)
+    for extra in more_networks:
+        docker("network", "connect", extra, NAME)
+    assert TOKEN not in " ".join(command)
+
+    # wait=True: healthy within waitTimeout, through the recorded python3 probe
+    wait_for("healthy", lambda: healthy(NAME), float(recorded.inputs["waitTimeout"]))
+    answer = get(port)
+    assert answer == {
+        "uid": 10001,
+        "gid": 10001,
+        "greeting": "hello from imagepin",
+        "token_sha256": hashlib.sha256(TOKEN.encode()).hexdigest(),
+    }
+
+    assert exec_in(NAME, "id -u").stdout.strip() == "10001"
+    read_only = exec_in(NAME, "touch /probe")
+    assert read_only.returncode != 0
+    assert "Read-only file system" in read_only.stderr
+    assert exec_in(NAME, "touch /tmp/probe && echo ok").stdout.strip() == "ok"
+    tmp_mount = exec_in(NAME, "grep ' /tmp ' /proc/mounts").stdout.split()
+    assert tmp_mount[2] == "tmpfs"
+    assert {"rw", "nosuid", "nodev", "noexec"} <= set(tmp_mount[3].split(","))
+    status = exec_in(NAME, "cat /proc/1/status").stdout
+    assert "CapEff:\t0000000000000000" in status
+    assert "NoNewPrivs:\t1" in status
+
+    state = inspect(NAME)
+    host = state["HostConfig"]
+    assert state["Config"]["Image"] == service_image
+    assert state["Config"]["Labels"]["imagepin.test"] == RUN_ID
+    assert host["Memory"] == 256 * 1024 * 1024
+    assert host["NanoCpus"] == 500_000_000
+    assert host["RestartPolicy"]["Name"] == "unless-stopped"
+    assert host["LogConfig"] == {"Type": "json-file", "Config": {"max-size": "5m", "max-file": "2"}}
+    assert host["PortBindings"] == {"8000/tcp": [{"HostIp": "127.0.0.1", "HostPort": str(port)}]}
+    assert network in state["NetworkSettings"]["Networks"]
+
+    # a crash: the service's process killed from outside; the restart policy brings it back
+    os.kill(state["State"]["Pid"], 9)
+    wait_for(
+        "restart after the kill",
+        lambda: (s := inspect(NAME))["RestartCount"] >= 1 and s["State"]["Running"],
+        30,
+    )
+    wait_for("healthy after the restart", lambda: healthy(NAME), 60)
+    assert get(port) == answer
