@@ -131,7 +131,7 @@ def _mark(value: Any) -> Any:
     """Turn the SDK's wire forms of secrets and unknowns into Secret / Unknown markers."""
     if rpc.is_rpc_secret(value):
         return Secret(_mark(rpc.unwrap_rpc_secret(value)))
-    if value is rpc.UNKNOWN or value == rpc.UNKNOWN:
+    if isinstance(value, pulumi.output.Unknown) or value == rpc.UNKNOWN:
         return Unknown()
     if isinstance(value, dict):
         return {k: _mark(v) for k, v in value.items()}
