@@ -1,4 +1,4 @@
-"""The program (`__main__.py`) of each stack under the mock monitor, (as `imagepin preview`).
+"""The program (`__main__.py`) of each stack under the mock monitor, as `imagepin preview` does.
 
 The project is copied to a temporary folder with an `images.lock` pinning every base the stacks
 need (made-up digests: nothing is pulled under mocks), so these tests need no registry.
