@@ -53,7 +53,7 @@ def test_python_image_inputs_and_outputs() -> None:
         "ref",
         "tags",
     ]
-    assert "the pushed index" in image["properties"]["ref"]["description"]
+    assert "(the index for several platforms)" in image["properties"]["ref"]["description"]
 
 
 def test_container_service_inputs_and_outputs() -> None:
