@@ -1,4 +1,4 @@
-"""ContainerService's recorded Docker inputs, carried out with the real daemon.
+"""ContainerService's and LocalRegistry's recorded Docker inputs, carried out with the real daemon.
 
 No provider plugin runs here, so the test does what the docker provider would: it records the
 `docker:index/container:Container` (and its `RemoteImage`) a ContainerService registers, turns
@@ -7,7 +7,9 @@ fails the test, so nothing recorded goes untried), pulls the image by digest and
 image is a tiny HTTP service built FROM the stand-in `python:3.11-slim-bookworm` by digest and
 pushed to the local registry. Then: it answers on the host port, turns healthy, runs as the
 non-root user with no capabilities on a read-only root (writable, noexec /tmp), has the limits,
-labels and log options, and comes back after its process is killed.
+labels and log options, and comes back after its process is killed. LocalRegistry runs a
+registry:2-compatible image (Debian's `docker-registry` on the stand-in `debian:bookworm`,
+pinned through a lock) and keeps what is pushed to it in its volume across a replacement.
 
 Two differences from the provider, both stated where they happen: `docker run` only takes a
 shell-form health command, so the recorded exec form is passed as its shell-quoted equivalent;
@@ -27,13 +29,17 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 
 from components.container_service import ContainerService, ContainerServiceArgs
 from components.preview import Secret, record
+from components.registry import LocalRegistry
+from imagepin.lock import Lock, LockEntry
 
 import infra
 from provider_schema import errors
@@ -121,7 +127,9 @@ def run_command(inputs: dict[str, Any], env_file: Path) -> tuple[list[str], list
         handled.add(key)
         return values.get(key)
 
-    args = ["run", "--detach", "--name", take("name"), "--user", take("user")]
+    args = ["run", "--detach", "--name", take("name")]
+    if take("user"):
+        args.append(f"--user={values['user']}")
     if take("readOnly"):
         args.append("--read-only")
     for path, options in (take("tmpfs") or {}).items():
@@ -143,8 +151,10 @@ def run_command(inputs: dict[str, Any], env_file: Path) -> tuple[list[str], list
             f"--health-start-period={check['startPeriod']}",
         ]
     args.append(f"--restart={take('restart')}")
-    args.append(f"--memory={int(take('memory'))}m")
-    args.append(f"--cpus={take('cpus')}")
+    if take("memory"):
+        args.append(f"--memory={int(values['memory'])}m")
+    if take("cpus"):
+        args.append(f"--cpus={values['cpus']}")
     for port in take("ports") or []:
         published = f"{port['ip']}:{int(port['external'])}:{int(port['internal'])}"
         args += ["--publish", f"{published}/{port.get('protocol', 'tcp')}"]
@@ -153,6 +163,9 @@ def run_command(inputs: dict[str, Any], env_file: Path) -> tuple[list[str], list
     args += [f"--label={item['label']}={item['value']}" for item in take("labels") or []]
     args.append(f"--log-driver={take('logDriver')}")
     args += [f"--log-opt={k}={v}" for k, v in (take("logOpts") or {}).items()]
+    for volume in take("volumes") or []:
+        mode = ":ro" if volume.get("readOnly") else ""
+        args += ["--volume", f"{volume['volumeName']}:{volume['containerPath']}{mode}"]
     networks = [n["name"] for n in take("networksAdvanced") or []]
     if networks:
         args.append(f"--network={networks[0]}")
@@ -313,3 +326,102 @@ def test_recorded_container_runs_healthy_hardened_and_restarts(
     )
     wait_for("healthy after the restart", lambda: healthy(NAME), 60)
     assert get(port) == answer
+
+
+# --- LocalRegistry --------------------------------------------------------------------------
+
+REGISTRY_CONFIG = """\
+version: 0.1
+log: {level: warn}
+storage: {filesystem: {rootdirectory: /var/lib/registry}}
+http: {addr: 0.0.0.0:5000}
+"""
+
+
+@pytest.fixture(scope="module")
+def registry_image(standins: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A registry:2-compatible image (Debian's docker-registry), pushed; its tag reference."""
+    base = infra.manifest_digest(standins, "library/debian", "bookworm")
+    context = tmp_path_factory.mktemp("registry")
+    (context / "registry").write_bytes(Path("/usr/bin/docker-registry").read_bytes())
+    (context / "config.yml").write_text(REGISTRY_CONFIG)
+    (context / "Dockerfile").write_text(
+        f"FROM {standins}/library/debian@{base}\n"
+        "COPY --chmod=755 registry /bin/registry\n"
+        "COPY config.yml /etc/docker/registry/config.yml\n"
+        "RUN mkdir -p /var/lib/registry\n"
+        "EXPOSE 5000\n"
+        'CMD ["/bin/registry", "serve", "/etc/docker/registry/config.yml"]\n'
+    )
+    tag = f"{standins}/imagepin-e2e/registry:{RUN_ID}"
+    docker("build", "--tag", tag, str(context))
+    docker("push", tag)
+    yield tag
+    docker("rmi", "--force", tag, check=False)
+
+
+def tags(address: str, repository: str) -> list[str]:
+    url = f"http://{address}/v2/{repository}/tags/list"
+    with urllib.request.urlopen(url, timeout=5) as resp:
+        return json.loads(resp.read())["tags"]  # type: ignore[no-any-return]
+
+
+def test_recorded_local_registry_serves_pushes_from_its_volume(
+    registry_image: str, cleanup: list[tuple[str, str]], tmp_path: Path
+) -> None:
+    host, _, tag = registry_image.rpartition(":")
+    digest = infra.manifest_digest(infra.OPEN_REGISTRY, "imagepin-e2e/registry", tag)
+    entry = LockEntry(
+        digest=digest,
+        media_type="application/vnd.docker.distribution.manifest.v2+json",
+        registry=infra.OPEN_REGISTRY,
+        resolved_at=datetime.now(UTC),
+    )
+    lock = Lock(tmp_path / "images.lock", {registry_image: entry})
+    port, name = free_port(), f"{NAME}-registry"
+
+    def program() -> None:
+        registry = LocalRegistry(
+            name,
+            {
+                "image": registry_image,
+                "port": port,
+                "volume_name": f"{name}-data",
+                # Debian's minimal root has no wget: probe the port with bash instead
+                "healthcheck_command": ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/5000"],
+            },
+            lock=lock,
+        )
+        pulumi.export("address", registry.address)
+
+    rec = record(program, preview=False)
+    address = rec.outputs["address"]
+    assert address == f"127.0.0.1:{port}"
+    remote = rec.named(f"{name}-image").inputs
+    assert remote["name"] == f"{host}@{digest}"
+    volume = rec.named(f"{name}-data").inputs
+    recorded = rec.named(f"{name}-container")
+    assert [errors(r) for r in rec.resources] == [[], [], [], []]
+
+    docker("pull", remote["name"])
+    cleanup.append(("volume", volume["name"]))
+    docker("volume", "create", volume["name"])
+    command, _ = run_command(recorded.inputs, tmp_path / "env")
+    cleanup.append(("container", name))
+    docker(*command)
+    wait_for("healthy", lambda: healthy(name), float(recorded.inputs["waitTimeout"]))
+    status = exec_in(name, "cat /proc/1/status").stdout
+    assert "CapEff:\t0000000000000000" in status
+    assert exec_in(name, "touch /probe").returncode != 0
+
+    pushed = f"{address}/e2e/hello:{RUN_ID}"
+    docker("tag", registry_image, pushed)
+    docker("push", pushed)
+    docker("rmi", pushed)
+    assert tags(address, "e2e/hello") == [RUN_ID]
+
+    # a replacement (delete before replace) keeps what was pushed: it lives in the volume
+    docker("rm", "--force", name)
+    docker(*command)
+    wait_for("healthy after the replacement", lambda: healthy(name), 60)
+    assert tags(address, "e2e/hello") == [RUN_ID]
