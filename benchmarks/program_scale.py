@@ -1,0 +1,94 @@
+"""Benchmark: a program with N images and N services, evaluated under the mock monitor.
+
+Each image is a PythonImage (rendered Dockerfile, one docker-build Image) and each service a
+ContainerService (docker backend: RemoteImage + Container), all from one images.lock, as
+`imagepin preview` would run them. Prints one JSON object with the time per N, the time per
+image+service pair and the growth ratio 1000/100 (10 means linear). Target: linear, and under
+10 s for N = 1000.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from components import ContainerService, PythonImage
+from components.preview import record
+from imagepin.lock import Lock, LockEntry
+
+
+def prepare(root: Path) -> None:
+    (root / "app").mkdir()
+    (root / "app" / "requirements.txt").write_text("falcon==4.0.2\n")
+    Lock(
+        root / "images.lock",
+        {
+            "python:3.12-slim-bookworm": LockEntry(
+                digest="sha256:" + "1" * 64,
+                media_type="application/vnd.oci.image.index.v1+json",
+                platforms={"linux/amd64": "sha256:" + "2" * 64},
+                registry="docker.io",
+                resolved_at=datetime(2026, 11, 25, tzinfo=UTC),
+            )
+        },
+    ).save()
+
+
+def program(n: int, lock: str) -> None:
+    for i in range(n):
+        image = PythonImage(
+            f"svc{i}",
+            {
+                "app": "app",
+                "repository": f"127.0.0.1:5000/svc{i}",
+                "python": "3.12",
+                "distro": "bookworm",
+                "command": ["python3", "-m", "service"],
+                "port": 8000,
+                "healthcheck": {"path": "/healthz"},
+                "lock_file": lock,
+            },
+        )
+        ContainerService(
+            f"svc{i}", {"image": image.ref, "port": 8000, "docker": {"host_port": 20000 + i}}
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="N = 10, 100, 300")
+    args = parser.parse_args()
+    sizes = (10, 100, 300) if args.quick else (10, 100, 1000)
+    figures: dict[str, object] = {"benchmark": "program_scale"}
+    times: dict[int, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        prepare(root)
+        import os
+
+        os.chdir(root)
+        for n in sizes:
+            started = time.perf_counter()
+            rec = record(lambda n=n: program(n, "images.lock"), preview=True)
+            times[n] = time.perf_counter() - started
+            assert len(rec.resources) == 5 * n, len(rec.resources)
+    big, mid = sizes[-1], sizes[-2]
+    growth = (times[big] / times[mid]) / (big / mid)
+    figures.update(
+        {
+            "seconds": {str(n): round(t, 2) for n, t in times.items()},
+            "ms_per_pair": {str(n): round(1000 * t / n, 2) for n, t in times.items()},
+            f"growth_{big}_over_{mid}_normalised": round(growth, 2),
+            "targets": {"seconds_at_1000_max": 10, "growth_normalised_max": 1.5},
+            "met": times[big] < 10 and growth <= 1.5 if big == 1000 else None,
+        }
+    )
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
