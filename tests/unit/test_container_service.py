@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pulumi
+import pulumi_docker_build as db
 import pytest
 from pulumi.provider.experimental.analyzer import Analyzer
 from pulumi.runtime import settings
@@ -16,7 +17,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from components._docker_service import env_list
 from components.container_service import ContainerService, ContainerServiceArgs
-from components.preview import SECRET, Recording, Secret, Unknown, record
+from components.preview import SECRET, UNKNOWN, Recording, Secret, Unknown, record
 from imagepin.errors import ConfigError
 
 from provider_schema import errors
@@ -48,11 +49,6 @@ def shape(rec: Recording) -> list[tuple[str, str, str | None]]:
     return sorted(
         (r.type, r.name, r.parent and r.parent.rsplit("::", 1)[-1]) for r in rec.resources
     )
-
-
-def unknown(value: Any) -> bool:
-    """Unknown at preview, as the recorder marks it (or as the SDK left it in nested inputs)."""
-    return isinstance(value, Unknown | pulumi.output.Unknown)
 
 
 @pytest.fixture
@@ -236,18 +232,22 @@ def test_image_output_from_another_resource_is_used_when_known() -> None:
 
 def test_image_unknown_at_preview_stays_unknown() -> None:
     def program() -> None:
-        unknown = pulumi.Output(set(), _resolved(None), _resolved(False))
-        ContainerService("api", {"image": unknown})
+        built = db.Image(  # like PythonImage.ref: only known once pushed
+            "build",
+            push=True,
+            tags=["127.0.0.1:5000/api:1"],
+            dockerfile=db.DockerfileArgs(inline="FROM scratch\n"),
+            context=db.BuildContextArgs(location="."),
+        )
+        service = ContainerService("api", {"image": built.ref})
+        pulumi.export("image", service.image)
 
     rec = record(program, preview=True)
-    assert unknown(rec.named("api-image").inputs["name"])
-    assert unknown(rec.named("api-container").inputs["image"])
-
-
-def _resolved(value: Any) -> asyncio.Future[Any]:
-    future: asyncio.Future[Any] = asyncio.get_event_loop().create_future()
-    future.set_result(value)
-    return future
+    assert rec.named("api-image").inputs["name"] == Unknown()
+    assert rec.named("api-container").inputs["image"] == Unknown()
+    assert rec.outputs["image"] == Unknown()
+    shown = rec.display()
+    assert shown["outputs"]["image"] == UNKNOWN
 
 
 TAG_MESSAGE = (
@@ -504,8 +504,8 @@ def test_ecs_at_preview_knows_the_definition_but_not_the_service_arn() -> None:
     rec = run(ECS_FULL, preview=True)
     (definition,) = json.loads(rec.named("api-task").inputs["containerDefinitions"])
     assert definition["image"] == ECS_IMAGE
-    assert unknown(rec.named("api-task").inputs["executionRoleArn"])
-    assert unknown(rec.outputs["endpoint"])
+    assert rec.named("api-task").inputs["executionRoleArn"] == Unknown()
+    assert rec.outputs["endpoint"] == Unknown()
 
 
 def test_ecs_secret_arns_from_outputs_are_checked_at_deployment() -> None:
