@@ -18,7 +18,10 @@ stack: StackConfig = load_stack(pulumi.get_stack(), ROOT)
 registry = stack.registry
 local = None
 if registry is not None and registry.kind == "local":
-    local = LocalRegistry("registry", {"image": registry.image, "port": registry.port})
+    local = LocalRegistry(
+        "registry",
+        {"image": registry.image, "port": registry.port, "lock_file": str(ROOT / "images.lock")},
+    )
     pulumi.export("registryAddress", local.address)
 
 
