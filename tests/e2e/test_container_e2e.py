@@ -37,14 +37,13 @@ from components.registry import LocalRegistry
 from imagepin.lock import Lock, LockEntry
 
 import infra
-from dockerrun import (  # noqa: F401
+from dockerrun import (
     docker,
     exec_in,
     free_port,
     get,
     healthy,
     inspect,
-    plain,
     run_command,
     wait_for,
 )
