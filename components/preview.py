@@ -11,6 +11,7 @@ preview as "[unknown]"; the raw values remain available to policy rules in `inpu
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
@@ -248,6 +249,7 @@ def record(
     stores them. With `preview=True` values the engine would only know after deployment are
     unknown, exactly as in `pulumi preview`.
     """
+    _ensure_event_loop()
     mocks_ = FabricatingMocks(preview=preview)
     monitor = RecordingMonitor(mocks_)
     settings.reset_options()
@@ -267,6 +269,17 @@ def record(
     if root is not None and not outputs:
         outputs = _resolve_outputs(getattr(root, "outputs", {}))
     return Recording(project, stack, monitor.recorded, outputs)
+
+
+def _ensure_event_loop() -> None:
+    """The SDK creates futures on the thread's current loop; asyncio.run() elsewhere in the
+    process (the registry client) closes it and leaves none, so give the thread a new one then."""
+    try:
+        loop = asyncio.get_event_loop()
+    except RuntimeError:
+        loop = None
+    if loop is None or loop.is_closed():
+        asyncio.set_event_loop(asyncio.new_event_loop())
 
 
 def _resolve_outputs(values: Mapping[str, Any]) -> dict[str, Any]:
