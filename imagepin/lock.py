@@ -130,6 +130,8 @@ class Lock:
             raw = json.loads(text)
         except json.JSONDecodeError as exc:
             raise _corrupt(path, f"line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        except RecursionError:  # the decoder recurses once per `[` or `{`
+            raise _corrupt(path, "arrays or objects nested too deeply for a lock file") from None
         version = raw.get("version") if isinstance(raw, dict) else None
         if isinstance(version, int) and version > FORMAT_VERSION:
             raise LockError(
