@@ -13,148 +13,30 @@ Size and speed (README, "Size and speed"):
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 import infra
-from helpers import ROOT, run_cli
+from helpers import ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from _common import (  # shared with the image benchmarks
+    NO_COMPILER,
+    Workspace,
+    naive_dockerfile,
+    prepare_workspace,
+)
 
 pytestmark = pytest.mark.integration
 
-CA = "/etc/ssl/certs/ca-certificates.crt"
 RUN_ID = uuid.uuid4().hex[:8]
-STACK = """\
-config:
-  imagepin:baseMirror: 127.0.0.1:5000
-  imagepin:allowPrerelease: false
-  imagepin:buildSecrets:
-    pip-ca: {file: /etc/ssl/certs/ca-certificates.crt}
-  imagepin:images:
-    - name: slim
-      app: app
-      python: "3.11"
-      command: [python3, -m, service]
-      port: 8000
-      healthcheck: {path: /healthz}
-      pip: {caSecret: pip-ca}
-    - name: native
-      app: app
-      python: "3.11"
-      layout: builder
-      requirements: [requirements.txt, requirements-native.txt]
-      buildPackages: [build-essential, libpq-dev]
-      runtimePackages: [libpq5]
-      command: [python3, -m, service]
-      port: 8000
-      healthcheck: {path: /healthz}
-      pip: {caSecret: pip-ca}
-    - name: apt
-      app: app
-      python: "3.11"
-      layout: debian-apt
-      command: [python3, -m, service]
-      port: 8000
-      healthcheck: {path: /healthz}
-      pip: {caSecret: pip-ca}
-    - name: multi
-      app: app
-      python: "3.11"
-      platforms: [linux/amd64, linux/arm64]
-      command: [python3, -m, service]
-      port: 8000
-      healthcheck: {path: /healthz}
-      pip: {caSecret: pip-ca}
-"""
-NO_COMPILER = (
-    "import glob, shutil; "
-    "print(shutil.which('gcc'), shutil.which('cc'), glob.glob('/usr/bin/*gcc*'))"
-)
-
-
-class Workspace:
-    """The throwaway project, its lock and rendered files, and the docker it drives."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.app = root / "app"
-        self.lock = root / "images.lock"
-        self.out = root / "rendered"
-        self.env = {
-            **os.environ,
-            "DOCKER_BUILDKIT": "1",
-            "DOCKER_CONFIG": str(root / "docker-config"),
-        }
-        self.images: dict[str, str] = {}
-        self.containers: list[str] = []
-        self.tags: list[str] = []
-
-    def docker(self, *args: str, timeout: float = 900) -> str:
-        proc = subprocess.run(
-            [infra.DOCKER, *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        assert proc.returncode == 0, f"docker {' '.join(args)}:\n{proc.stdout}\n{proc.stderr}"
-        return proc.stdout.strip()
-
-    def build(self, name: str, *, platform: str = "linux/amd64", tag: str | None = None) -> str:
-        """`docker build` of a rendered Dockerfile with the app as context; returns the tag."""
-        tag = tag or f"imagepin-it/{name}:{RUN_ID}"
-        self.docker(
-            "build",
-            "--platform",
-            platform,
-            "--secret",
-            f"id=pip-ca,src={CA}",
-            "-f",
-            str(self.out / f"{name}.Dockerfile"),
-            "-t",
-            tag,
-            str(self.app),
-        )
-        self.tags.append(tag)
-        return tag
-
-    def image(self, name: str) -> str:
-        if name not in self.images:
-            self.images[name] = self.build(name)
-        return self.images[name]
-
-    def serve(self, image: str, *, platform: str = "linux/amd64") -> tuple[str, str]:
-        """Run the service (health probe every second); returns (container id, base URL)."""
-        cid = self.docker(
-            "run",
-            "-d",
-            "--platform",
-            platform,
-            "-p",
-            "127.0.0.1::8000",
-            "--health-interval=1s",
-            "--health-start-period=2s",
-            image,
-        )
-        self.containers.append(cid)
-        address = self.docker("port", cid, "8000/tcp").splitlines()[0]
-        return cid, f"http://{address}"
-
-    def python(
-        self, image: str, code: str, *, platform: str = "linux/amd64", user: str = ""
-    ) -> str:
-        run = ["run", "--rm", "--platform", platform, *(["--user", user] if user else [])]
-        return self.docker(*run, image, "python3", "-c", code)
 
 
 def get_json(url: str, timeout: float = 90) -> Any:
@@ -183,31 +65,9 @@ def wait_healthy(ws: Workspace, cid: str, timeout: float = 60) -> str:
 
 @pytest.fixture(scope="module")
 def ws(standins: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
-    root = tmp_path_factory.mktemp("builds")
-    shutil.copytree(ROOT / "app", root / "app", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "Pulumi.yaml", root / "Pulumi.yaml")
-    (root / "stacks").mkdir()
-    (root / "stacks" / "Pulumi.it.yaml").write_text(STACK)
-    (root / "docker-config").mkdir()
-    workspace = Workspace(root)
-    proc = run_cli("lock", "add", "--from-stacks", "--lock", str(workspace.lock), cwd=root)
-    assert proc.returncode == 0, proc.stderr
-    proc = run_cli(
-        "render",
-        "--stack",
-        "it",
-        "--out",
-        str(workspace.out),
-        "--lock",
-        str(workspace.lock),
-        cwd=root,
-    )
-    assert proc.returncode == 0, proc.stderr
+    workspace = prepare_workspace(tmp_path_factory.mktemp("builds"), run_id=RUN_ID)
     yield workspace
-    for cid in workspace.containers:
-        subprocess.run([infra.DOCKER, "rm", "-f", cid], capture_output=True, check=False)
-    for tag in workspace.tags:
-        subprocess.run([infra.DOCKER, "rmi", tag], capture_output=True, check=False)
+    workspace.cleanup()
 
 
 def test_lock_from_stacks_pins_every_base_through_the_mirror(ws: Workspace) -> None:
@@ -353,39 +213,19 @@ def test_two_platform_index_is_pushed_and_arm64_runs_under_qemu(ws: Workspace) -
     ws.tags += [pinned]
 
 
-def image_size(ws: Workspace, image: str) -> int:
-    return int(ws.docker("image", "inspect", "--format", "{{.Size}}", image))
-
-
-def timed_build(ws: Workspace, *args: str) -> float:
-    started = time.monotonic()
-    ws.docker("build", "--secret", f"id=pip-ca,src={CA}", *args, str(ws.app))
-    return time.monotonic() - started
-
-
 def test_size_and_speed(ws: Workspace) -> None:
     """The figures in README's "Size and speed": slim vs naive-on-full, rebuild vs cold."""
-    full = json.loads(ws.lock.read_text())["images"]["python:3.11-bookworm"]["digest"]
     naive = ws.root / "naive.Dockerfile"
-    naive.write_text(
-        f"FROM {infra.OPEN_REGISTRY}/library/python:3.11-bookworm@{full}\n"
-        "WORKDIR /usr/src/app\n"
-        "COPY . .\n"
-        "RUN --mount=type=secret,id=pip-ca PIP_CERT=/run/secrets/pip-ca "
-        "pip install -r requirements.txt\n"
-        'CMD ["python3", "-m", "service"]\n'
-    )
-    naive_tag = f"imagepin-it/naive:{RUN_ID}"
-    timed_build(ws, "-f", str(naive), "-t", naive_tag)
-    ws.tags.append(naive_tag)
-    slim_tag = f"imagepin-it/speed:{RUN_ID}"
-    dockerfile = str(ws.out / "slim.Dockerfile")
-    cold = timed_build(ws, "--no-cache", "-f", dockerfile, "-t", slim_tag)
-    ws.tags.append(slim_tag)
+    naive.write_text(naive_dockerfile(ws.base("python:3.11-bookworm")))
+    naive_tag = ws.tag("naive")
+    ws.build_file(naive, naive_tag)
+    slim_tag = ws.tag("speed")
+    dockerfile = ws.out / "slim.Dockerfile"
+    _, cold, _ = ws.build_file(dockerfile, slim_tag, "--no-cache")
     source = ws.app / "service" / "__init__.py"
     source.write_text(source.read_text() + f"\n# source-only change {RUN_ID}\n")
-    rebuild = timed_build(ws, "-f", dockerfile, "-t", slim_tag)
-    slim_size, naive_size = image_size(ws, slim_tag), image_size(ws, naive_tag)
+    _, rebuild, _ = ws.build_file(dockerfile, slim_tag)
+    slim_size, naive_size = ws.size(slim_tag), ws.size(naive_tag)
     figures = {
         "slim_layout_mb": round(slim_size / 1e6, 1),
         "naive_on_full_mb": round(naive_size / 1e6, 1),
