@@ -341,7 +341,7 @@ def cached_steps(build_log: str) -> dict[str, bool]:
     cached: set[str] = set()
     for line in build_log.splitlines():
         step = re.match(r"#(\d+) (\[[^\]]*\d+/\d+\] .*)", line)
-        if step:
+        if step and "] FROM " not in step.group(2):  # a base is resolved, never rebuilt
             names[step.group(1)] = step.group(2)
         elif re.match(r"#\d+ CACHED$", line.strip()):
             cached.add(line.split()[0][1:])
