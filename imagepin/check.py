@@ -23,13 +23,10 @@ from typing import Any
 from imagepin.errors import ConfigError
 from imagepin.rules import RULES, SUPPRESSION_RULES
 from imagepin.rules.base import Finding, Note, Rule, Settings, Severity, Violation
-from imagepin.rules.dockerfile_model import Dockerfile, DockerfileError
+from imagepin.rules.dockerfile_model import Dockerfile
+from imagepin.rules.image_dockerfile import dockerfile_of
 from imagepin.rules.resources import Resource, build_of
 from imagepin.rules.suppressions import Suppression, from_mapping
-from imagepin.rules.values import Unknown, reveal
-
-ALL_DOCKERFILE_RULES = "*"
-"""The `rule` of a note that skips every Dockerfile rule (the Dockerfile could not be read)."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +61,9 @@ class Report:
         return head + (f" ({', '.join(counts)})" if counts else "")
 
 
+_ORDER = {rule_id: i for i, rule_id in enumerate(RULES)}
+
+
 def _select(rules: Iterable[Rule] | None) -> list[Rule]:
     return list(RULES.values()) if rules is None else list(rules)
 
@@ -85,21 +85,30 @@ def _report(
     dockerfile: Dockerfile | None = None,
     resource_level: Sequence[Suppression] = (),
 ) -> Report:
-    order = {rule_id: i for i, rule_id in enumerate(RULES)}
+    if not findings:
+        return Report()
     kept = [f for f in findings if not _suppressed(f, dockerfile, resource_level)]
-    kept = list(dict.fromkeys(kept))
-    kept.sort(key=lambda f: (f.line or 0, order.get(f.rule, len(order))))
+    if len(kept) > 1:
+        kept = list(dict.fromkeys(kept))
+    kept.sort(key=lambda f: (f.line or 0, _ORDER.get(f.rule, len(_ORDER))))
     return Report(
         tuple(f for f in kept if isinstance(f, Violation)),
         tuple(f for f in kept if isinstance(f, Note)),
     )
 
 
-def _run(rules: list[Rule], scope: str, subject: Any, settings: Settings) -> list[Finding]:
+PerRule = Mapping[str, Settings]
+"""Settings for some rules by ID (the policy pack configures each policy on its own)."""
+
+
+def _run(
+    rules: list[Rule], scope: str, subject: Any, settings: Settings, per_rule: PerRule
+) -> list[Finding]:
     found: list[Finding] = []
     for rule in rules:
-        if scope in rule.scope:
-            found.extend(rule.check(subject, settings))
+        applies = rule.reads(subject.type) if scope == "resource" else scope in rule.scope
+        if applies:
+            found.extend(rule.check(subject, per_rule.get(rule.id, settings)))
     return found
 
 
@@ -108,9 +117,11 @@ def check_dockerfile(
     settings: Settings,
     rules: Iterable[Rule] | None = None,
     resource_level: Sequence[Suppression] = (),
+    *,
+    per_rule: PerRule | None = None,
 ) -> Report:
     """The Dockerfile rules on one parsed Dockerfile, its suppression comments applied."""
-    found = _run(_select(rules), "dockerfile", dockerfile, settings)
+    found = _run(_select(rules), "dockerfile", dockerfile, settings, per_rule or {})
     return _report(found, dockerfile, resource_level)
 
 
@@ -156,70 +167,6 @@ def check_dockerfile_paths(
 # --- resources -----------------------------------------------------------------------------
 
 
-def _dockerfile_text(
-    resource: Resource, settings: Settings
-) -> tuple[str | None, str | None, str | None]:
-    """(Dockerfile text, file name or None for inline, why it was skipped)."""
-    build = build_of(resource)
-    if build is None:
-        return None, None, None
-    if isinstance(build.inline, str):
-        return build.inline, None, None
-    if isinstance(build.inline, Unknown) or isinstance(build.location, Unknown):
-        return None, None, "its Dockerfile is unknown at preview"
-    location = build.location
-    if location is None:  # docker-build's default: Dockerfile in the context (default ".")
-        context = build.context if isinstance(build.context, str) else "."
-        if isinstance(build.context, Unknown):
-            return None, None, "its build context is unknown at preview"
-        if "://" in context:
-            return None, None, f"its Dockerfile is in a remote context ({context}) and not read"
-        location = str(Path(context) / "Dockerfile")
-    if "://" in location:
-        return None, None, f"its Dockerfile is remote ({location}) and not read"
-    path = Path(location)
-    if not path.is_absolute():
-        if settings.base_dir is None:
-            return None, None, f"its Dockerfile {location} is not read here"
-        path = settings.base_dir / path
-    try:
-        return path.read_text(encoding="utf-8"), location, None
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, None, f"its Dockerfile {location} cannot be read ({exc})"
-
-
-def _dockerfile_of(resource: Resource, settings: Settings) -> Dockerfile | Note:
-    text, file, skipped = _dockerfile_text(resource, settings)
-    if text is None:
-        why = skipped or "it has no Dockerfile"
-        return Note(ALL_DOCKERFILE_RULES, f"{resource.label}: {why}", resource=resource.name)
-    build = build_of(resource)
-    assert build is not None
-    args = {}
-    if isinstance(build.build_args, dict):
-        args = {k: v for k, raw in build.build_args.items() if isinstance(v := reveal(raw), str)}
-    platforms = None
-    if isinstance(build.platforms, list):
-        plats = [reveal(p) for p in build.platforms]
-        platforms = (
-            [p for p in plats if isinstance(p, str)]
-            if all(isinstance(p, str) for p in plats)
-            else None
-        )
-    target = build.target if isinstance(build.target, str) else None
-    try:
-        return Dockerfile.parse(
-            text,
-            file=file,
-            resource=resource.name,
-            build_args=args,
-            platforms=platforms,
-            target=target,
-        )
-    except DockerfileError as exc:
-        return Note(ALL_DOCKERFILE_RULES, str(exc), file=file, resource=resource.name)
-
-
 def _ancestors(resource: Resource, index: Mapping[str, Resource]) -> list[Resource]:
     found: list[Resource] = []
     seen = {id(resource)}
@@ -240,13 +187,16 @@ def check_resources(
     rules: Iterable[Rule] | None = None,
     *,
     context: Iterable[Resource | Mapping[str, Any] | object] = (),
+    per_rule: PerRule | None = None,
 ) -> Report:
     """The rules over recorded resources (and each image's Dockerfile).
 
     Each item is `{"type", "name", "inputs", "options"}` (plus optional `urn`, `parent`,
     `suppress`) or an object with those attributes. `context` holds resources that are only
-    looked up as parents (their `suppress` applies to their children), not checked.
+    looked up as parents (their `suppress` applies to their children), not checked. `per_rule`
+    gives some rules their own settings (the rest use `settings`).
     """
+    overrides = per_rule or {}
     chosen = _select(rules)
     checked = [Resource.from_any(r) for r in resources]
     index: dict[str, Resource] = {}
@@ -259,16 +209,16 @@ def check_resources(
         level = from_mapping(resource.suppress, resource.name)
         for ancestor in _ancestors(resource, index):
             level += from_mapping(ancestor.suppress, ancestor.name)
-        report += _report(_run(chosen, "resource", resource, settings), None, level)
+        report += _report(_run(chosen, "resource", resource, settings, overrides), None, level)
         if resource.is_component or build_of(resource) is None:
             continue
         if not any("dockerfile" in rule.scope for rule in chosen):
             continue
-        dockerfile = _dockerfile_of(resource, settings)
+        dockerfile = dockerfile_of(resource, settings.base_dir)
         if isinstance(dockerfile, Note):
             report += Report(notes=(dockerfile,))
             continue
-        report += check_dockerfile(dockerfile, settings, chosen, level)
+        report += check_dockerfile(dockerfile, settings, chosen, level, per_rule=overrides)
     return report
 
 

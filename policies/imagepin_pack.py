@@ -7,20 +7,20 @@ images.lock). OPS001 is a stack policy: analyzers are not told resource options 
 `retainOnDelete`) says for the images under it, and skips other images with a note.
 
 Unknown values (outputs at preview) never raise: they become `UNKNOWN` and the rule skips them
-with a note (reported as "not applicable" with the reason). Secrets stay marked: the SDK drops the
-secret wrapper before validations run, so `_keep_secrets` keeps it, letting SEC001 see a Pulumi
-secret passed as a build arg. A component's `suppress` prop covers its children: components are
-analyzed before their children, so the pack remembers components by URN.
+with a note (reported as "not applicable" with the reason). Secrets stay marked (`sdk_bridge`).
+A component's `suppress` prop covers its children: components are analyzed before their
+children, so the pack remembers components by URN. The SDK runs the policies one by one on the
+same request; the first one checks the resource with every rule and the rest read their part.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import pulumi_policy
 import pulumi_policy.policy as sdk
 from pulumi_policy import (
     EnforcementLevel,
@@ -33,15 +33,17 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 from pulumi_policy import Severity as PolicySeverity
-from pulumi_policy.proxy import UnknownValueError
+from pulumi_policy.proxy import _DictProxy
+from sdk_bridge import origin, plain, same
 
 from imagepin.check import Report, check_resources
 from imagepin.errors import ImagepinError
-from imagepin.rules import RULES, Rule, Severity
+from imagepin.rules import RULES, SUPPRESSION_RULES, Rule, Settings, Severity
+from imagepin.rules.image_dockerfile import ALL_DOCKERFILE_RULES
 from imagepin.rules.pin001_base_digest import remediate as pin_from_lock
-from imagepin.rules.resources import BUILD_IMAGE, COMPONENT_PREFIX
+from imagepin.rules.resources import BUILD_IMAGE, COMPONENT_PREFIX, Resource
 from imagepin.rules.settings_schema import CONFIG, settings_from_config
-from imagepin.rules.values import SECRET_SIG, SIG_KEY, UNKNOWN, UNKNOWN_SENTINELS, Secret
+from imagepin.rules.values import UNKNOWN, UNKNOWN_SENTINELS
 
 PACK_NAME = "imagepin"
 REPO = Path(__file__).resolve().parent.parent
@@ -54,73 +56,102 @@ _SEVERITY = {
     Severity.INFO: PolicySeverity.LOW,
 }
 
-# --- values: SDK proxies -> plain data with imagepin markers --------------------------------
-
-_deserialize = sdk.deserialize_properties
-
-
-def _keep(value: Any) -> Any:
-    if isinstance(value, dict):
-        if value.get(SIG_KEY) == SECRET_SIG:
-            return pulumi_policy.Secret(_keep(value.get("value")))
-        if SIG_KEY in value:  # an asset or archive: the SDK's own handling
-            return _deserialize({"v": value})["v"]
-        return {k: _keep(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_keep(v) for v in value]
-    return value
-
-
-def _keep_secrets(props: dict[str, Any], proxy_secrets: bool = False) -> dict[str, Any]:
-    """`deserialize_properties` that keeps secrets as `pulumi_policy.Secret` for validations."""
-    if proxy_secrets:  # remediation: the SDK's secret-preserving proxies
-        return _deserialize(props, True)
-    return {k: _keep(v) for k, v in props.items()}
-
-
-sdk.deserialize_properties = _keep_secrets
-
-
-def plain(value: Any) -> Any:
-    """A plain copy of SDK props: unknowns as `UNKNOWN`, secrets as imagepin `Secret`."""
-    if isinstance(value, pulumi_policy.Secret):
-        return Secret(plain(value.value))
-    if isinstance(value, str):
-        return UNKNOWN if value in UNKNOWN_SENTINELS else value
-    if isinstance(value, Mapping):
-        out = {}
-        for key in value:
-            try:
-                out[key] = plain(value[key])
-            except UnknownValueError:
-                out[key] = UNKNOWN
-        return out
-    if isinstance(value, Sequence):
-        items = []
-        for i in range(len(value)):
-            try:
-                items.append(plain(value[i]))
-            except UnknownValueError:
-                items.append(UNKNOWN)
-        return items
-    return value
-
-
 # --- components seen so far (parents are analyzed before their children) --------------------
 
-_components: dict[str, dict[str, Any]] = {}
+_components: dict[str, Resource] = {}
 _components_lock = threading.Lock()
 
 
-def _remember(record: dict[str, Any]) -> None:
-    if record["type"].startswith(COMPONENT_PREFIX) or record.get("suppress") is not None:
+def _remember(resource: Resource) -> None:
+    if resource.is_component or resource.suppress is not None:
         with _components_lock:
-            _components[record["urn"]] = record
+            _components[resource.urn or resource.name] = resource
 
 
-def _component_context() -> list[dict[str, Any]]:
+def _component_context() -> list[Resource]:
     with _components_lock:
         return list(_components.values())
+
+
+_known: dict[str, Settings] = {}
+"""Each resource policy's settings, as its last validation read them from its config."""
+_last = threading.local()
+"""The resource the SDK is running policies on in this thread, and what the rules found on it.
+
+The SDK runs every policy on a fresh copy of the same request, one after another; the first
+policy checks the resource with every rule whose settings are known, and the next ones read their
+part as long as their copy is equal and their settings unchanged."""
+
+
+class _Analysis:
+    def __init__(self, record: dict[str, Any], source: object | None) -> None:
+        self.record = record
+        self.source = source
+        self.resource = Resource(
+            type=record["type"],
+            name=record["name"],
+            inputs=record["inputs"] if isinstance(record["inputs"], dict) else {},
+            options=record["options"],
+            urn=record["urn"],
+            parent=record["parent"],
+            suppress=record["suppress"],
+        )
+        self.found: dict[str, tuple[Settings, Report]] = {}
+
+    def report(self, rule: Rule, settings: Settings) -> Report:
+        cached = self.found.get(rule.id)
+        if cached is not None and cached[0] is settings:
+            return cached[1]
+        _known[rule.id] = settings
+        kind, inputs = self.resource.type, self.record["inputs"]
+        rules = [RULES[i] for i in _known if _relevant(RULES[i], kind, inputs)]
+        report = check_resources(
+            [self.resource], settings, rules, context=_component_context(), per_rule=_known
+        )
+        for r in rules:
+            everyone = ALL_DOCKERFILE_RULES if "dockerfile" in r.scope else r.id
+            part = Report(
+                tuple(v for v in report.violations if v.rule == r.id),
+                tuple(n for n in report.notes if n.rule in (r.id, everyone)),
+            )
+            self.found[r.id] = (_known[r.id], part)
+        return self.found[rule.id][1]
+
+
+def _analysis(args: ResourceValidationArgs) -> _Analysis:
+    previous: _Analysis | None = getattr(_last, "analysis", None)
+    parent = args.opts.parent or None
+    source = origin(args.props)
+    if previous is not None:
+        record = previous.record
+        ids = (record["urn"], record["type"], record["name"], record["parent"])
+        if ids == (args.urn, args.resource_type, args.name, parent):
+            if source is not None and source is previous.source:
+                return previous  # a proxy over the very props the last policy read
+            if same(args.props, record["inputs"]):
+                return previous
+    record = _record(args.resource_type, args.name, args.urn, args.props, parent)
+    _last.analysis = _Analysis(record, source)
+    return _last.analysis
+
+
+@lru_cache(maxsize=4096)
+def _reads(rule_id: str, kind: str) -> bool:
+    """Whether the rule reads every resource of this type (suppress props aside)."""
+    rule = RULES[rule_id]
+    if kind.startswith(COMPONENT_PREFIX) or ("dockerfile" in rule.scope and kind == BUILD_IMAGE):
+        return True
+    if rule_id in SUPPRESSION_RULES:  # elsewhere only a `suppress` prop gives them work
+        return False
+    return rule.reads(kind)
+
+
+def _relevant(rule: Rule, kind: str, props: Any) -> bool:
+    """Whether `rule` can find anything on this resource (cheap: no props are converted)."""
+    if _reads(rule.id, kind):
+        return True
+    keys = props["__target"] if type(props) is _DictProxy else props
+    return "suppress" in keys
 
 
 def _retained_by_component(parent: str | None, records: Mapping[str, dict[str, Any]]) -> Any:
@@ -153,8 +184,15 @@ def _record(kind: str, name: str, urn: str, props: Any, parent: str | None) -> d
 # --- reporting --------------------------------------------------------------------------------
 
 
-def _settings(config: Mapping[str, Any]) -> Any:
-    return settings_from_config(config, search=[REPO])
+_settings_cache: dict[str, Settings] = {}
+
+
+def _settings(config: Mapping[str, Any]) -> Settings:
+    """Settings for one policy's config, read once per config (and lock file) per process."""
+    key = repr(sorted(config.items()))
+    if key not in _settings_cache:
+        _settings_cache[key] = settings_from_config(config, search=[REPO])
+    return _settings_cache[key]
 
 
 def _report(report: Report, report_violation: ReportViolation, urn: str | None = None) -> str:
@@ -166,13 +204,14 @@ def _report(report: Report, report_violation: ReportViolation, urn: str | None =
 
 def _resource_validation(rule: Rule) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        record = _record(args.resource_type, args.name, args.urn, args.props, args.opts.parent)
-        _remember(record)
+        if not _relevant(rule, args.resource_type, args.props):
+            return
+        analysis = _analysis(args)
+        _remember(analysis.resource)
         try:
-            settings = _settings(args.get_config() or {})
-            report = check_resources([record], settings, [rule], context=_component_context())
+            report = analysis.report(rule, _settings(args.get_config() or {}))
         except ImagepinError as exc:
-            report_violation(f"{record['type']} {record['name']!r}: {exc}", None)
+            report_violation(f"{args.resource_type} {args.name!r}: {exc}", None)
             return
         notes = _report(report, report_violation)
         if notes and not report.violations:
@@ -245,7 +284,7 @@ def _noop(args: Any, report_violation: ReportViolation) -> None:
 def policy(rule: Rule, floor: bool = False) -> sdk.Policy:
     common: dict[str, Any] = {
         "name": rule.id,
-        "description": f"{rule.id} {rule.title}: {rule.rationale}",
+        "description": f"{rule.title}: {rule.rationale}",
         "enforcement_level": _LEVEL.get(rule.severity, EnforcementLevel.ADVISORY),
         "config_schema": _schema(rule),
         "display_name": rule.title,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from imagepin.rules.base import Finding, Rule, Settings, Severity
 from imagepin.rules.images import platform_key
-from imagepin.rules.resources import Resource, build_of
+from imagepin.rules.resources import BUILD_IMAGE, Resource, build_of
 from imagepin.rules.values import Unknown, reveal
 
 
@@ -59,5 +59,6 @@ RULE = Rule(
     ),
     scope=("resource",),
     check=check,
+    types=frozenset({BUILD_IMAGE}),
     config=("required_platforms",),
 )

@@ -135,6 +135,12 @@ class Rule:
     check: Callable[[Subject, Settings], list[Finding]] = field(repr=False, compare=False)
     config: tuple[str, ...] = ()
     """The `Settings` fields the rule reads (documented, and exposed as policy config)."""
+    types: frozenset[str] | None = None
+    """Resource types its resource check reads (None: any resource, e.g. for `suppress`)."""
+
+    def reads(self, resource_type: str) -> bool:
+        """Whether the resource check can find anything on a resource of this type."""
+        return "resource" in self.scope and (self.types is None or resource_type in self.types)
 
     def violation(
         self,

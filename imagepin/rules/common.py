@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from functools import lru_cache
 
 from imagepin.catalog import PythonBase, UnknownBase, default_distro, newest_series
 from imagepin.lock import Lock, LockEntry
@@ -47,6 +48,13 @@ def written(ref: ImageReference, stage: Stage) -> str:
     return text.split("@", 1)[0]
 
 
+@lru_cache(maxsize=64)
+def newest(on: date) -> str:
+    """The newest supported series on `on` (cached: rules ask for it on every FROM)."""
+    return newest_series(on)
+
+
+@lru_cache(maxsize=1024)
 def distro_tag(base: PythonBase, series: str | None = None) -> str:
     """The library/python tag for `base` (or `series`) with an explicit distro release."""
     version = series or (base.version if "." in base.version else base.series)
@@ -57,11 +65,12 @@ def distro_tag(base: PythonBase, series: str | None = None) -> str:
         return f"{version}-slim-bookworm"
 
 
+@lru_cache(maxsize=1024)
 def supported_tag(base: PythonBase, on: date) -> str:
     """The same variant and distro on the newest supported series (what to move to)."""
-    newest = newest_series(on)
+    series = newest(on)
     try:
-        distro = base.distro or default_distro(newest, base.variant)
-        return PythonBase(version=newest, variant=base.variant, distro=distro).tag
+        distro = base.distro or default_distro(series, base.variant)
+        return PythonBase(version=series, variant=base.variant, distro=distro).tag
     except UnknownBase:
-        return distro_tag(PythonBase(version=newest, variant="slim"))
+        return distro_tag(PythonBase(version=series, variant="slim"))

@@ -262,9 +262,12 @@ def _parse(
     global_scope: dict[str, str | None] = _platform_scope(platforms)
     stage_scopes: list[dict[str, str | None]] = []
     scope = global_scope
+    snapshot, changed = dict(scope), False  # instructions share a snapshot until a change
     stages: list[dict[str, Any]] = []
     instructions: list[Instruction] = []
     for command in commands:
+        if changed:
+            snapshot, changed = dict(scope), False
         cmd = command.cmd.upper()
         instruction = Instruction(
             cmd=cmd,
@@ -275,7 +278,7 @@ def _parse(
             start_line=command.start_line,
             end_line=command.end_line,
             heredocs=tuple(h.content for h in command.heredocs),
-            scope=dict(scope),
+            scope=snapshot,
         )
         instructions.append(instruction)
         if cmd == "FROM":
@@ -283,7 +286,10 @@ def _parse(
             parent = stages[-1]["parent"]
             scope = dict(stage_scopes[parent]) if parent is not None else {}
             stage_scopes.append(scope)
+            changed = True
             continue
+        if cmd in ("ARG", "ENV"):
+            changed = True
         if cmd == "ARG":
             for word in instruction.value:
                 name = word.partition("=")[0]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 
 from imagepin.catalog import PythonBase, UbuntuRock, UnknownBase
@@ -53,12 +55,33 @@ def floating(ref: ImageReference) -> str | None:
 
 
 def parse(text: object) -> ImageReference | None:
-    if not isinstance(text, str):
-        return None
+    """`text` as an image reference, or None when it is not one."""
+    return _parse(text) if isinstance(text, str) else None
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> ImageReference | None:
     try:
         return ImageReference.parse(text)
     except InvalidReference:
         return None
+
+
+@dataclass(frozen=True)
+class Life:
+    """What the lifecycle rules ask of a catalog base, computed once per base."""
+
+    series: str
+    end_of_life: date
+    pep: int | None
+    prerelease: bool
+
+
+@lru_cache(maxsize=1024)
+def life(base: PythonBase | UbuntuRock) -> Life:
+    if isinstance(base, PythonBase):
+        return Life(base.series, base.end_of_life, base.pep, base.is_prerelease)
+    return Life(base.python, base.end_of_life, None, base.is_prerelease)
 
 
 def registry_allowed(ref: ImageReference, allowed: Iterable[str]) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from imagepin.rules.base import Finding, Rule, Settings, Severity
-from imagepin.rules.resources import REGISTRY_IMAGE, Resource, pushed_refs, pushes
+from imagepin.rules.resources import PUSH_TYPES, REGISTRY_IMAGE, Resource, pushed_refs, pushes
 from imagepin.rules.values import Unknown, reveal
 
 
@@ -55,4 +55,5 @@ RULE = Rule(
     ),
     scope=("resource",),
     check=check,
+    types=PUSH_TYPES,
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from imagepin.rules.base import Finding, Rule, Settings, Severity
-from imagepin.rules.resources import CONTAINER, ECS_TASK, Resource, run_images
+from imagepin.rules.resources import CONTAINER, ECS_TASK, RUN_TYPES, Resource, run_images
 from imagepin.rules.values import Unknown
 
 _HOW = {
@@ -57,4 +57,5 @@ RULE = Rule(
     ),
     scope=("resource",),
     check=check,
+    types=RUN_TYPES,
 )

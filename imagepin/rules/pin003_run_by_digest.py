@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from imagepin.rules.base import Finding, Rule, Settings, Severity
 from imagepin.rules.images import parse
-from imagepin.rules.resources import Resource, run_images
+from imagepin.rules.resources import RUN_TYPES, Resource, run_images
 from imagepin.rules.values import Unknown
 
 
@@ -59,4 +59,5 @@ RULE = Rule(
     fix="Pass a digest reference (`repo@sha256:...`, e.g. `PythonImage.ref`) as the image.",
     scope=("resource",),
     check=check,
+    types=RUN_TYPES,
 )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from imagepin.catalog import PythonBase, newest_series
+from imagepin.catalog import PythonBase
 from imagepin.rules.base import Finding, Rule, Settings, Severity
-from imagepin.rules.common import distro_tag, external_stages, from_phrase
+from imagepin.rules.common import distro_tag, external_stages, from_phrase, newest
 from imagepin.rules.dockerfile_model import Dockerfile
-from imagepin.rules.images import floating, python_base
+from imagepin.rules.images import floating, life, python_base
 
 
 def check(subject: object, settings: Settings) -> list[Finding]:
@@ -19,9 +19,9 @@ def check(subject: object, settings: Settings) -> list[Finding]:
             continue
         base = python_base(ref)
         if isinstance(base, PythonBase):
-            example = f"{ref.familiar_name}:{distro_tag(base, base.series)}"
+            example = f"{ref.familiar_name}:{distro_tag(base, life(base).series)}"
         elif ref.path == "library/python":
-            example = f"{ref.familiar_name}:{newest_series(settings.today)}-slim-bookworm"
+            example = f"{ref.familiar_name}:{newest(settings.today)}-slim-bookworm"
         else:
             example = f"{ref.familiar_name}:<release>"
         pinned = " the digest stays, but" if ref.digest else ""

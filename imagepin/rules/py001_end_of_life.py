@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from imagepin.catalog import PythonBase, UbuntuRock, lifecycle_table, newest_series
+from imagepin.catalog import PythonBase, UbuntuRock, lifecycle_table
 from imagepin.rules.base import Finding, Rule, Settings, Severity
-from imagepin.rules.common import external_stages, from_phrase, supported_tag
+from imagepin.rules.common import external_stages, from_phrase, newest, supported_tag
 from imagepin.rules.dockerfile_model import Dockerfile
-from imagepin.rules.images import PYTHON_PATH, python_base
+from imagepin.rules.images import PYTHON_PATH, life, python_base
 
 
 def check(subject: object, settings: Settings) -> list[Finding]:
@@ -14,24 +14,25 @@ def check(subject: object, settings: Settings) -> list[Finding]:
         return []
     found: list[Finding] = []
     on = settings.today
-    newest = newest_series(on)
+    series = newest(on)
     for stage, ref in external_stages(subject):
         base = python_base(ref)
         where = subject.at(stage.line)
         if isinstance(base, PythonBase):
-            if base.is_prerelease or on < base.end_of_life:
+            facts = life(base)
+            if facts.prerelease or on < facts.end_of_life:
                 continue
             move = f"{ref.familiar_name}:{supported_tag(base, on)}"
             found.append(
                 RULE.violation(
-                    f"{from_phrase(stage)} runs Python {base.series}, past its end of life on "
-                    f"{base.end_of_life.isoformat()} (PEP {base.pep}): no more security fixes; "
-                    f"move to {move} (`imagepin base {newest}`) and re-lock",
+                    f"{from_phrase(stage)} runs Python {facts.series}, past its end of life on "
+                    f"{facts.end_of_life.isoformat()} (PEP {facts.pep}): no more security fixes; "
+                    f"move to {move} (`imagepin base {series}`) and re-lock",
                     **where,
                 )
             )
         elif isinstance(base, UbuntuRock):
-            if on < base.end_of_life:
+            if on < life(base).end_of_life:
                 continue
             found.append(
                 RULE.violation(
@@ -47,7 +48,7 @@ def check(subject: object, settings: Settings) -> list[Finding]:
                 RULE.violation(
                     f"{from_phrase(stage)} runs Python 2, past its end of life on "
                     f"{eol.isoformat()}: no more security fixes; move to "
-                    f"{ref.familiar_name}:{newest}-slim-bookworm and re-lock",
+                    f"{ref.familiar_name}:{series}-slim-bookworm and re-lock",
                     **where,
                 )
             )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from imagepin.catalog import PythonBase, UbuntuRock, newest_series
+from imagepin.catalog import PythonBase, UbuntuRock
 from imagepin.rules.base import Finding, Rule, Settings, Severity
-from imagepin.rules.common import external_stages, from_phrase, supported_tag
+from imagepin.rules.common import external_stages, from_phrase, newest, supported_tag
 from imagepin.rules.dockerfile_model import Dockerfile
-from imagepin.rules.images import python_base
+from imagepin.rules.images import life, python_base
 
 
 def check(subject: object, settings: Settings) -> list[Finding]:
@@ -15,13 +15,13 @@ def check(subject: object, settings: Settings) -> list[Finding]:
     found: list[Finding] = []
     for stage, ref in external_stages(subject):
         base = python_base(ref)
-        if not isinstance(base, (PythonBase, UbuntuRock)) or not base.is_prerelease:
+        if not isinstance(base, (PythonBase, UbuntuRock)) or not life(base).prerelease:
             continue
         if isinstance(base, PythonBase):
             what = f"Python {base.version}"
-            newest = newest_series(settings.today)
+            series = newest(settings.today)
             tag = supported_tag(base, settings.today)
-            pick = f"pick {ref.familiar_name}:{tag} (`imagepin base {newest}`)"
+            pick = f"pick {ref.familiar_name}:{tag} (`imagepin base {series}`)"
         else:
             what = f"the {base.channel} channel of the Python {base.python} rock"
             pick = (

@@ -7,7 +7,7 @@ from imagepin.rules.base import Finding, Rule, Settings, Severity
 from imagepin.rules.common import external_stages, from_phrase
 from imagepin.rules.dockerfile_model import Dockerfile
 from imagepin.rules.images import parse, registry_allowed
-from imagepin.rules.resources import Resource, pushed_refs, run_images
+from imagepin.rules.resources import PUSH_TYPES, RUN_TYPES, Resource, pushed_refs, run_images
 from imagepin.rules.values import Unknown
 
 
@@ -80,5 +80,6 @@ RULE = Rule(
     ),
     scope=("dockerfile", "resource"),
     check=check,
+    types=RUN_TYPES | PUSH_TYPES,
     config=("allowed_registries",),
 )

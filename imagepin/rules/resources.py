@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from imagepin.rules.values import UNKNOWN, Secret, Unknown, dig, normalize, reveal
@@ -28,6 +29,10 @@ REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage"
 REGISTRY_IMAGE = "docker:index/registryImage:RegistryImage"
 LEGACY_IMAGE = "docker:index/image:Image"
 COMPONENT_PREFIX = "imagepin:"
+RUN_TYPES = frozenset({CONTAINER, SERVICE, ECS_TASK, REMOTE_IMAGE})
+"""Resources that run or pull an image."""
+PUSH_TYPES = frozenset({BUILD_IMAGE, BUILD_INDEX, REGISTRY_IMAGE, LEGACY_IMAGE})
+"""Resources that may publish an image."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,8 @@ class Resource:
     """URN (or name) of the parent resource."""
     suppress: Any = None
     """`{"RULE": "reason"}`: given on the record, else a component's `suppress` input."""
+    memo: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """What was derived from the resource once (its parsed Dockerfile), for reuse."""
 
     @classmethod
     def from_any(cls, item: Resource | Mapping[str, Any] | object) -> Resource:
@@ -88,6 +95,16 @@ class Resource:
     def get(self, *path: str | int) -> Any:
         return dig(self.inputs, *path)
 
+    @cached_property
+    def build(self) -> Build | None:
+        """What a `docker-build:index:Image` builds (None for other types); computed once."""
+        return _build_of(self)
+
+    @cached_property
+    def runs(self) -> RunImages:
+        """The images the resource runs or pulls; computed once."""
+        return _run_images(self)
+
 
 @dataclass(frozen=True)
 class Build:
@@ -108,6 +125,10 @@ def _text(value: Any) -> str | Unknown | None:
 
 
 def build_of(resource: Resource) -> Build | None:
+    return resource.build
+
+
+def _build_of(resource: Resource) -> Build | None:
     if resource.type != BUILD_IMAGE:
         return None
     args = resource.get("buildArgs")
@@ -216,6 +237,10 @@ def _ecs_health(value: Any) -> bool:
 
 
 def run_images(resource: Resource) -> RunImages:
+    return resource.runs
+
+
+def _run_images(resource: Resource) -> RunImages:
     if resource.type == CONTAINER:
         health = _docker_health(resource.get("healthcheck"))
         return RunImages([RunImage(resource.get("image"), "image", health)])

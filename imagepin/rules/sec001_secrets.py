@@ -6,7 +6,7 @@ import re
 
 from imagepin.rules.base import Finding, Rule, Settings, Severity
 from imagepin.rules.dockerfile_model import Dockerfile, unquote
-from imagepin.rules.resources import Resource, build_of
+from imagepin.rules.resources import BUILD_IMAGE, Resource, build_of
 from imagepin.rules.values import Secret, Unknown, reveal
 
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
@@ -125,4 +125,5 @@ RULE = Rule(
     ),
     scope=("dockerfile", "resource"),
     check=check,
+    types=frozenset({BUILD_IMAGE}),
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from functools import lru_cache
 
 from imagepin.rules.dockerfile_model import Instruction
 
@@ -57,13 +58,18 @@ def commands(instruction: Instruction) -> list[list[str]]:
     """
     if instruction.json:
         return [list(instruction.value)] if instruction.value else []
-    head = " ".join(instruction.value)
-    if not instruction.heredocs:
-        return split_script(head)
+    return [list(c) for c in _commands(instruction.value, instruction.heredocs)]
+
+
+@lru_cache(maxsize=4096)
+def _commands(value: tuple[str, ...], heredocs: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    head = " ".join(value)
+    if not heredocs:
+        return tuple(map(tuple, split_script(head)))
     found = split_script(_HEREDOC.sub(" ", head))
     if found and not (len(found) == 1 and _shell(found[0])):
-        return found
-    return [c for body in instruction.heredocs for c in split_script(body)]
+        return tuple(map(tuple, found))
+    return tuple(tuple(c) for body in heredocs for c in split_script(body))
 
 
 def _shell(argv: list[str]) -> bool:

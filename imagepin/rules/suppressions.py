@@ -68,6 +68,8 @@ def from_comments(lines: list[str], spans: list[tuple[int, int]]) -> list[Suppre
     """
     found: list[Suppression] = []
     for number, text in enumerate(lines, start=1):
+        if "imagepin" not in text and "IMAGEPIN" not in text.upper():
+            continue
         parsed = parse_comment(text)
         if parsed is None:
             continue

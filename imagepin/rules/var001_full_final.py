@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from imagepin.catalog import PythonBase, UnknownBase
 from imagepin.rules.base import Finding, Rule, Settings, Severity
 from imagepin.rules.common import distro_tag
 from imagepin.rules.dockerfile_model import Dockerfile
-from imagepin.rules.images import python_base
+from imagepin.rules.images import life, python_base
+
+
+@lru_cache(maxsize=256)
+def _slim(version: str, distro: str | None, series: str) -> str:
+    try:
+        return distro_tag(PythonBase(version=version, variant="slim", distro=distro))
+    except UnknownBase:
+        return f"{series}-slim-bookworm"
 
 
 def check(subject: object, settings: Settings) -> list[Finding]:
@@ -19,10 +29,7 @@ def check(subject: object, settings: Settings) -> list[Finding]:
     base = python_base(root.ref)
     if not isinstance(base, PythonBase) or base.variant != "full":
         return []
-    try:
-        slim = distro_tag(PythonBase(version=base.version, variant="slim", distro=base.distro))
-    except UnknownBase:
-        slim = f"{base.series}-slim-bookworm"
+    slim = _slim(base.version, base.distro, life(base).series)
     via = "" if root is final else f" (through {root.label})"
     return [
         RULE.violation(

@@ -81,7 +81,7 @@ def test_analyzer_info_lists_every_rule_as_a_policy(pack: Analyzer) -> None:
     assert list(policies) == list(RULES)
     for rule_id, rule in RULES.items():
         policy = policies[rule_id]
-        assert policy.description == f"{rule_id} {rule.title}: {rule.rationale}"
+        assert policy.description == f"{rule.title}: {rule.rationale}"
         assert policy.remediation_steps == rule.fix
         expected = (
             analyzer_pb2.MANDATORY if rule.severity.value == "error" else analyzer_pb2.ADVISORY
