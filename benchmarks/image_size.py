@@ -7,7 +7,8 @@ Builds `app/` (linux/amd64, on the stand-in bases of `tests/infra.py` in the loc
     (psycopg2 compiled in the full stand-in, only the venv and libpq5 in the slim runtime);
   - debian-apt: Debian's python3 from apt on `debian:bookworm` (skipped with `--quick`).
 
-For each image: uncompressed size (`docker image inspect .Size`, the sum of file sizes Docker
+Each image is built with `--no-cache` (its build time is a cold build's). For each image:
+uncompressed size (`docker image inspect .Size`, the sum of file sizes Docker
 counts), compressed size (the sum of layer sizes in the manifest pushed to the local registry),
 both above the base the image runs on, whether a compiler is present, and what the bytes above
 the base are made of, measured inside the image: the app (`/usr/src/app`), the installed
@@ -181,7 +182,7 @@ def measure(ws: Workspace, name: str, base: dict[str, Any]) -> dict[str, Any]:
     else:
         dockerfile = ws.out / f"{RENDERED[name]}.Dockerfile"
     tag = ws.tag(name.replace("_", "-"))
-    _, seconds, _ = ws.build_file(dockerfile, tag)
+    _, seconds, _ = ws.build_file(dockerfile, tag, "--no-cache")  # a cold build, timed
     rootfs = json.loads(ws.docker("image", "inspect", "--format", "{{json .RootFS.Layers}}", tag))
     base_rootfs = json.loads(base["rootfs"])
     if rootfs[: len(base_rootfs)] != base_rootfs:
