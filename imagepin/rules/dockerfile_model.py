@@ -103,12 +103,6 @@ class Instruction:
                 found.append(val if eq else "")
         return found
 
-    @property
-    def script(self) -> str:
-        """The shell text a RUN executes: the command line, then any heredoc bodies."""
-        head = shlex.join(self.value) if self.json else " ".join(self.value)
-        return "\n".join([head, *self.heredocs])
-
 
 @dataclass(frozen=True, slots=True)
 class Stage:

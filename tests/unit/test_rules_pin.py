@@ -149,6 +149,18 @@ def test_pin002_reports_drift_also_through_the_mirror_the_lock_used() -> None:
     ]
 
 
+def test_pin002_suppressed_on_an_image_resource() -> None:
+    image = {
+        "type": "docker-build:index:Image",
+        "name": "app",
+        "inputs": {"dockerfile": {"inline": f"FROM python:3.12-slim-bookworm@{A}\n"}},
+    }
+    report = check_resources([image], LOCKED, [RULES["PIN002"]])
+    assert [(v.resource, v.line) for v in report.violations] == [("app", 1)]
+    quiet = image | {"suppress": {"PIN002": "canary of the next digest"}}
+    assert check_resources([quiet], LOCKED, [RULES["PIN002"]]).violations == ()
+
+
 def test_pin002_suppressed() -> None:
     text = (
         "# imagepin: ignore PIN002 -- testing the next digest\n"
