@@ -58,6 +58,14 @@ def program(n: int, lock: str) -> None:
         )
 
 
+def bare(count: int) -> None:
+    """The SDK's own floor: `count` top-level Containers with one input, nothing of ours."""
+    import pulumi_docker as docker
+
+    for i in range(count):
+        docker.Container(f"bare{i}", image="x@sha256:" + "a" * 64)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="N = 10, 100, 300")
@@ -76,6 +84,9 @@ def main() -> None:
             rec = record(lambda n=n: program(n, "images.lock"), preview=True)
             times[n] = time.perf_counter() - started
             assert len(rec.resources) == 5 * n, len(rec.resources)
+        started = time.perf_counter()
+        record(lambda: bare(5 * sizes[1]), preview=True)
+        floor = time.perf_counter() - started
     big, mid = sizes[-1], sizes[-2]
     growth = (times[big] / times[mid]) / (big / mid)
     figures.update(
@@ -83,6 +94,10 @@ def main() -> None:
             "seconds": {str(n): round(t, 2) for n, t in times.items()},
             "ms_per_pair": {str(n): round(1000 * t / n, 2) for n, t in times.items()},
             f"growth_{big}_over_{mid}_normalised": round(growth, 2),
+            # the same number of resources as N = sizes[1] (5 per pair), bare, no components:
+            # what the Pulumi SDK's mock monitor alone costs on this machine
+            f"sdk_floor_{5 * sizes[1]}_bare_resources_s": round(floor, 2),
+            f"ours_over_floor_at_{sizes[1]}": round(times[sizes[1]] / floor, 2),
             "targets": {"seconds_at_1000_max": 10, "growth_normalised_max": 1.5},
             "met": times[big] < 10 and growth <= 1.5 if big == 1000 else None,
         }
