@@ -2,27 +2,39 @@
 
     $ imagepin check --dockerfile Dockerfile [more/Dockerfile...] [--format text|json|sarif]
                      [--strict] [--lock images.lock] [--allow-registry HOST]... [--allow-prerelease]
+    $ imagepin check --stack prod [--root .] [--format sarif]
     $ imagepin rules [--markdown | --json]
 
+`--stack NAME` runs the program under Pulumi's mock monitor (as `imagepin preview` does: no CLI,
+cloud or credentials) and checks every resource it registers, with the rule settings and
+enforcement of `policies/config/<stack>.json` (the policy pack's config for that stack).
 Exit codes: 0 no failing violation, 1 an error (with --strict: or a warning), 2 usage errors
-(a missing file, an unparsable Dockerfile, a bad option). `--stack NAME` needs the program run
-under mocks (`imagepin preview`), which this command cannot do yet: it exits 2 and says so.
+(a missing file, an unparsable Dockerfile, a stack the program cannot run, a bad option).
 """
 
 from __future__ import annotations
 
+import importlib
 import json
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
 import typer
 
-from imagepin.check import Report, check_dockerfile_paths, render_json, render_text
+from imagepin.check import (
+    Report,
+    check_dockerfile_paths,
+    check_resources,
+    render_json,
+    render_text,
+)
 from imagepin.errors import ConfigError
 from imagepin.lock import DEFAULT_PATH, Lock
 from imagepin.rules import RULES, Settings
 from imagepin.rules.reference import markdown
+from imagepin.rules.settings_schema import stack_policy
 from imagepin.sarif import render_sarif
 
 
@@ -51,13 +63,67 @@ def _lock(path: Path | None) -> Lock | None:
     return Lock.load(path)
 
 
-def stack_unavailable(stack: str) -> ConfigError:
-    return ConfigError(
-        f"`imagepin check --stack {stack}` runs the Pulumi program under mocks and checks the "
-        "resources it registers, which needs `imagepin preview` (not available in this "
-        "version); check Dockerfiles with `imagepin check --dockerfile PATH`, or run "
-        f"`pulumi preview --stack {stack} --policy-pack policies` with the Pulumi CLI"
+@dataclass(frozen=True)
+class _Overrides:
+    """What the command line sets on top of a stack's policy config."""
+
+    lock: Lock | None
+    registries: tuple[str, ...]
+    prerelease: bool
+
+    def apply(self, settings: Settings, root: Path) -> Settings:
+        return replace(
+            settings,
+            base_dir=root,
+            lock=self.lock if self.lock is not None else settings.lock,
+            allowed_registries=self.registries or settings.allowed_registries,
+            allow_prerelease=self.prerelease or settings.allow_prerelease,
+        )
+
+
+def _stack_report(
+    stack: str, root: Path, overrides: _Overrides, on: date
+) -> tuple[Report, str, str]:
+    """(report, what was checked, the stack file for SARIF) for the resources `stack` records.
+
+    The program runs under Pulumi's mock monitor (`imagepin preview`); the rules read
+    `policies/config/<stack>.json`, the config the policy pack gets for that stack, with the
+    command line's --lock / --allow-registry / --allow-prerelease on top.
+    """
+    try:
+        runner = importlib.import_module("components.cli_preview")
+    except ImportError as exc:
+        raise ConfigError(
+            f"`imagepin check --stack {stack}` runs the program with the components package and "
+            f"pulumi, which cannot be imported here ({exc}); install the project "
+            "(`pip install -e .`) or check Dockerfiles with --dockerfile"
+        ) from None
+    recording = runner.run_preview(stack, root)
+    root = root.resolve()
+    policy_file = root / "policies" / "config" / f"{recording.stack}.json"
+    document: dict[str, object] = {}
+    if policy_file.is_file():
+        try:
+            document = json.loads(policy_file.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise ConfigError(
+                f"{policy_file}: not valid JSON ({exc}); fix the policy config"
+            ) from None
+    enabled, per_rule = stack_policy(document, search=[root], today=on)
+    per_rule = {rule: overrides.apply(s, root) for rule, s in per_rule.items()}
+    settings = overrides.apply(Settings(today=on), root)
+    report = check_resources(
+        recording.resources, settings, [RULES[r] for r in enabled], per_rule=per_rule
     )
+    shown = f"stack {recording.stack} ({len(recording.resources)} resources)"
+    stack_file = next(
+        (
+            str(p.relative_to(root))
+            for p in (root / "stacks").glob(f"Pulumi.{recording.stack}.yaml")
+        ),
+        "Pulumi.yaml",
+    )
+    return report, shown, stack_file
 
 
 def check_command(
@@ -95,11 +161,22 @@ def check_command(
         help="Judge end of life on this date instead of today.",
         show_default=False,
     ),
+    root: Path = typer.Option(
+        Path(), "--root", help="With --stack: the project root (where Pulumi.yaml is)."
+    ),
 ) -> None:
     """Check Dockerfiles (or a stack) against the imagepin rules."""
     files = [*dockerfile, *(paths or [])]
+    when = _on(on)
     if stack is not None:
-        raise stack_unavailable(stack)
+        if files:
+            raise typer.BadParameter("give --stack or --dockerfile, not both", param_hint="--stack")
+        overrides = _Overrides(
+            _lock(lock) if lock is not None else None, tuple(allow_registry), allow_prerelease
+        )
+        report, checked, stack_file = _stack_report(stack, root, overrides, when)
+        _print(report, output_format, checked, default_uri=stack_file)
+        raise typer.Exit(report.exit_code(strict))
     if not files:
         raise typer.BadParameter(
             "nothing to check: give --dockerfile PATH (e.g. `imagepin check --dockerfile "
@@ -107,7 +184,7 @@ def check_command(
             param_hint="--dockerfile",
         )
     settings = Settings(
-        today=_on(on),
+        today=when,
         lock=_lock(lock),
         allowed_registries=tuple(allow_registry),
         allow_prerelease=allow_prerelease,
@@ -117,11 +194,13 @@ def check_command(
     raise typer.Exit(report.exit_code(strict))
 
 
-def _print(report: Report, output_format: Format, checked: str) -> None:
+def _print(
+    report: Report, output_format: Format, checked: str, default_uri: str | None = None
+) -> None:
     if output_format is Format.json:
         typer.echo(render_json(report))
     elif output_format is Format.sarif:
-        typer.echo(render_sarif(report))
+        typer.echo(render_sarif(report, default_uri))
     else:
         typer.echo(render_text(report, checked))
 

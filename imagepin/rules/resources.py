@@ -114,6 +114,8 @@ class Build:
     location: str | Unknown | None
     context: str | Unknown | None
     build_args: Mapping[str, Any] | Unknown
+    build_args_secret: bool
+    """The whole `buildArgs` map is secret (the SDK marks it so when one value is)."""
     platforms: list[Any] | Unknown | None
     pushes: bool | Unknown
     target: str | Unknown | None
@@ -138,6 +140,7 @@ def _build_of(resource: Resource) -> Build | None:
         location=_text(resource.get("dockerfile", "location")),
         context=_text(resource.get("context", "location")),
         build_args=args if isinstance(args, (dict, Unknown)) else {},
+        build_args_secret=isinstance(resource.inputs.get("buildArgs"), Secret),
         platforms=platforms if isinstance(platforms, (list, Unknown)) else None,
         pushes=pushes(resource),
         target=_text(resource.get("target")),

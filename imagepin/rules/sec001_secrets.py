@@ -81,6 +81,17 @@ def _resource(resource: Resource) -> list[Finding]:
         ]
     found: list[Finding] = []
     fix = "pass it in the image's secrets and read it with RUN --mount=type=secret,id={name}"
+    if build.build_args_secret:
+        names = ", ".join(build.build_args) or "none"
+        return [
+            RULE.violation(
+                f"{resource.label} passes build args that hold a Pulumi secret (buildArgs is "
+                f"secret; its keys: {names}), but build args are stored in the image history in "
+                "plain text; pass the secret in the image's secrets and read it with "
+                "RUN --mount=type=secret,id=<name>",
+                resource=resource.name,
+            )
+        ]
     for name, raw in build.build_args.items():
         value = reveal(raw)
         if isinstance(raw, Secret):

@@ -96,3 +96,29 @@ def _strings(value: Any) -> tuple[str, ...]:
     if isinstance(value, (list, tuple)):
         return tuple(str(v) for v in value)
     return ()
+
+
+def stack_policy(
+    document: Mapping[str, Any], *, search: Sequence[Path] = (), today: date | None = None
+) -> tuple[list[str], dict[str, Settings]]:
+    """(rules to run, settings per rule) from a policy pack config file's content.
+
+    The file is the one `pulumi preview --policy-pack-config` reads
+    (`{"all": "advisory", "REG001": {"enforcementLevel": ..., "allowedRegistries": [...]}}`);
+    a rule whose level is `disabled` is left out, `all` sets every rule's level.
+    """
+    from imagepin.rules import RULES  # the registry imports the rules, which import this module
+
+    every = document.get("all")
+    enabled: list[str] = []
+    per_rule: dict[str, Settings] = {}
+    for rule_id in RULES:
+        entry = document.get(rule_id, every)
+        level = entry if isinstance(entry, str) else (entry or {}).get("enforcementLevel", every)
+        if level == "disabled":
+            continue
+        enabled.append(rule_id)
+        config = dict(entry) if isinstance(entry, Mapping) else {}
+        config.pop("enforcementLevel", None)
+        per_rule[rule_id] = settings_from_config(config, search=search, today=today)
+    return enabled, per_rule

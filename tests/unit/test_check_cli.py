@@ -132,10 +132,8 @@ def test_options_reach_the_rules(files: Path) -> None:
         (["check", "-f", "good/Dockerfile", "--lock", "nope.lock"], "nope.lock: no such lock"),
         (["check", "-f", "good/Dockerfile", "--format", "xml"], "Invalid value for '--format'"),
         (["check", "-f", "good/Dockerfile", "--on", "soon"], "'soon' is not a date"),
-        (
-            ["check", "--stack", "prod"],
-            "`imagepin check --stack prod` runs the Pulumi program under mocks",
-        ),
+        (["check", "--stack", "prod"], "no Pulumi program here (Pulumi.yaml and __main__.py)"),
+        (["check", "--stack", "prod", "-f", "good/Dockerfile"], "give --stack or --dockerfile"),
     ],
 )
 def test_usage_errors_exit_2(files: Path, args: list[str], message: str) -> None:

@@ -289,6 +289,16 @@ def test_sec001_reports_secret_names_pulumi_secrets_and_credentials_in_urls() ->
     ]
 
 
+def test_sec001_when_the_whole_build_args_map_is_secret() -> None:
+    wire = {SIG_KEY: SECRET_SIG, "value": {"DB_URL": "x", "MODE": "prod"}}
+    assert found([image(buildArgs=wire)], "SEC001") == [
+        'docker-build:index:Image "app" passes build args that hold a Pulumi secret (buildArgs '
+        "is secret; its keys: DB_URL, MODE), but build args are stored in the image history in "
+        "plain text; pass the secret in the image's secrets and read it with "
+        "RUN --mount=type=secret,id=<name>"
+    ]
+
+
 def test_sec001_in_a_dockerfile() -> None:
     text = (
         "FROM a\nARG NPM_TOKEN\nENV AWS_SECRET_ACCESS_KEY=x\n"

@@ -1,0 +1,108 @@
+"""`imagepin check --stack NAME`: the program under Pulumi's mock monitor (no CLI, no cloud), every
+resource it registers checked with the stack's policy config (`policies/config/<stack>.json`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from helpers import run_cli
+
+PROGRAM = """\
+import pulumi
+import pulumi_docker as docker
+import pulumi_docker_build as db
+
+image = db.Image(
+    "app",
+    push=True,
+    tags=["quay.io/acme/app:1"],
+    dockerfile=db.DockerfileArgs(inline="FROM python:3.9-slim-bookworm\\nCMD python app.py\\n"),
+    context=db.BuildContextArgs(location="."),
+    platforms=["linux/amd64"],
+    build_args={"DB_URL": pulumi.Output.secret("postgres://u:p@db/app")},
+)
+docker.Container("web", image="nginx:1.27")
+docker.Container("api", image=image.ref)
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "Pulumi.yaml").write_text("name: demo\nruntime: python\nstackConfigDir: stacks\n")
+    (tmp_path / "__main__.py").write_text(PROGRAM)
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "Pulumi.test.yaml").write_text("config:\n  demo:greeting: hello\n")
+    (tmp_path / "policies" / "config").mkdir(parents=True)
+    config = {
+        "REG001": {"enforcementLevel": "mandatory", "allowedRegistries": ["docker.io"]},
+        "DF004": "disabled",
+    }
+    (tmp_path / "policies" / "config" / "test.json").write_text(json.dumps(config))
+    return tmp_path
+
+
+def check(project: Path, *args: str) -> tuple[int, dict[str, list[dict[str, object]]]]:
+    result = run_cli(
+        "check", "--stack", "test", "--root", str(project), "--format", "json",
+        "--on", "2026-11-25", *args,
+    )  # fmt: skip
+    assert result.returncode in (0, 1), result.stderr
+    return result.returncode, json.loads(result.stdout)
+
+
+def test_every_registered_resource_is_checked_with_the_stack_policy(project: Path) -> None:
+    code, doc = check(project)
+    assert code == 1
+    assert [(v["rule"], v["resource"], v["line"]) for v in doc["violations"]] == [
+        ("SEC001", "app", None),
+        ("OPS001", "app", None),
+        ("REG001", "app", None),
+        ("PIN001", "app", 1),
+        ("PY001", "app", 1),
+        ("DF002", "app", 2),
+        ("PIN003", "web", None),
+        ("OPS002", "web", None),
+        ("OPS002", "api", None),
+    ]  # DF004 is disabled for this stack
+    assert doc["violations"][0]["message"].startswith(
+        'docker-build:index:Image "app" passes build args that hold a Pulumi secret'
+    )
+    assert "postgres" not in json.dumps(doc)
+    assert [(n["rule"], n["resource"]) for n in doc["notes"]] == [
+        ("PIN003", "api"),
+        ("REG001", "api"),
+    ]
+
+
+def test_command_line_settings_override_the_stack_policy(project: Path) -> None:
+    _, doc = check(project, "--allow-registry", "quay.io")  # replaces the list: docker.io out
+    assert [(v["resource"], v["line"]) for v in doc["violations"] if v["rule"] == "REG001"] == [
+        ("app", 1),  # FROM python: pulled from docker.io
+        ("web", None),  # nginx: run from docker.io
+    ]
+    _, doc = check(project, "--allow-registry", "quay.io", "--allow-registry", "docker.io")
+    assert "REG001" not in [v["rule"] for v in doc["violations"]]
+
+
+def test_sarif_anchors_resource_results_at_the_stack_file(project: Path) -> None:
+    result = run_cli(
+        "check", "--stack", "test", "--root", str(project), "--format", "sarif",
+        "--on", "2026-11-25",
+    )  # fmt: skip
+    assert result.returncode == 1
+    results = json.loads(result.stdout)["runs"][0]["results"]
+    assert results[0]["locations"] == [
+        {
+            "physicalLocation": {"artifactLocation": {"uri": "stacks/Pulumi.test.yaml"}},
+            "logicalLocations": [{"name": "app", "kind": "resource"}],
+        }
+    ]
+
+
+def test_a_stack_the_program_does_not_have_is_a_usage_error(project: Path) -> None:
+    result = run_cli("check", "--stack", "nope", "--root", str(project))
+    assert result.returncode == 2
+    assert "Pulumi.nope.yaml" in " ".join(result.stderr.split())
