@@ -1,0 +1,72 @@
+"""Our own stacks through `imagepin check --stack` (the program under the mock monitor, the rules
+at each stack's policy config): all three pass, and one bad change fails with exactly its rule.
+
+The program pins its bases from images.lock; the test writes one for the bases the stacks name,
+with made-up digests (nothing is pulled or pushed at preview)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from analyzer import ROOT
+
+from imagepin.config import bases_from_stacks
+
+from helpers import run_cli
+
+PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "stacks", "policies", "app")
+
+
+def digest(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    for name in PROJECT_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / name)
+        else:
+            shutil.copy2(source, tmp_path / name)
+    images = {
+        ref: {
+            "digest": digest(ref),
+            "media_type": "application/vnd.oci.image.index.v1+json",
+            "platforms": {"linux/amd64": digest(ref + "a"), "linux/arm64/v8": digest(ref + "b")},
+            "registry": mirror or "docker.io",
+            "resolved_at": "2026-11-25T00:00:00Z",
+        }
+        for ref, mirror in bases_from_stacks(tmp_path)
+    }
+    (tmp_path / "images.lock").write_text(json.dumps({"version": 1, "images": images}))
+    return tmp_path
+
+
+def check(project: Path, stack: str) -> tuple[int, dict[str, list[dict[str, object]]]]:
+    result = run_cli(
+        "check", "--stack", stack, "--root", str(project), "--format", "json", "--strict",
+        "--on", "2026-11-25",
+    )  # fmt: skip
+    assert result.returncode in (0, 1), result.stderr
+    return result.returncode, json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_our_stacks_pass_their_policy(project: Path, stack: str) -> None:
+    code, doc = check(project, stack)
+    assert (code, doc["violations"]) == (0, [])
+
+
+def test_a_prod_image_missing_a_platform_fails_with_arch001_only(project: Path) -> None:
+    stack_file = project / "stacks" / "Pulumi.prod.yaml"
+    text = stack_file.read_text()
+    assert "platforms: [linux/amd64, linux/arm64]" in text
+    stack_file.write_text(text.replace("[linux/amd64, linux/arm64]", "[linux/amd64]", 1))
+    code, doc = check(project, "prod")
+    assert code == 1
+    assert [v["rule"] for v in doc["violations"]] == ["ARCH001"]
