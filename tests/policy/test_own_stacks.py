@@ -7,12 +7,14 @@ with made-up digests (nothing is pulled or pushed at preview)."""
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
-from analyzer import ROOT
+from analyzer import ROOT, UNKNOWN, Analyzer, diagnostics, secret
 
 from imagepin.config import bases_from_stacks
 
@@ -70,3 +72,42 @@ def test_a_prod_image_missing_a_platform_fails_with_arch001_only(project: Path) 
     code, doc = check(project, "prod")
     assert code == 1
     assert [v["rule"] for v in doc["violations"]] == ["ARCH001"]
+
+
+def wire(value: Any) -> Any:
+    """A recorded value as the engine sends it to analyzers (secrets wrapped, unknowns as
+    sentinels)."""
+    kind = type(value).__name__
+    if kind == "Secret":
+        return secret(wire(value.value))
+    if kind == "Unknown":
+        return UNKNOWN
+    if isinstance(value, dict):
+        return {k: wire(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [wire(v) for v in value]
+    return value
+
+
+def test_the_recorded_prod_stack_passes_the_pack_over_grpc(project: Path) -> None:
+    recording = importlib.import_module("components.cli_preview").run_preview("prod", project)
+    pack = Analyzer.start(cwd=project)
+    try:
+        config = json.loads((project / "policies" / "config" / "prod.json").read_text())
+        pack.configure(config)
+        found = []
+        for r in recording.resources:
+            response = pack.analyze(
+                r.type, r.name, wire(r.inputs), parent=r.parent or "", the_urn=r.urn
+            )
+            found += diagnostics(response)
+        stack = [
+            {"type": r.type, "name": r.name, "props": wire(r.inputs), "urn": r.urn,
+             "parent": r.parent or ""}
+            for r in recording.resources
+        ]  # fmt: skip
+        found += diagnostics(pack.analyze_stack(stack))
+    finally:
+        pack.stop()
+    assert len(recording.resources) > 5
+    assert found == []
