@@ -112,9 +112,9 @@ def _stack_report(
     enabled, per_rule = stack_policy(document, search=[root], today=on)
     per_rule = {rule: overrides.apply(s, root) for rule, s in per_rule.items()}
     settings = overrides.apply(Settings(today=on), root)
-    report = check_resources(
-        recording.resources, settings, [RULES[r] for r in enabled], per_rule=per_rule
-    )
+    # registration order varies between runs (resources are registered concurrently): sort
+    resources = sorted(recording.resources, key=lambda r: (r.name, r.type))
+    report = check_resources(resources, settings, [RULES[r] for r in enabled], per_rule=per_rule)
     shown = f"stack {recording.stack} ({len(recording.resources)} resources)"
     stack_file = next(
         (

@@ -57,6 +57,7 @@ def test_every_registered_resource_is_checked_with_the_stack_policy(project: Pat
     code, doc = check(project)
     assert code == 1
     assert [(v["rule"], v["resource"], v["line"]) for v in doc["violations"]] == [
+        ("OPS002", "api", None),
         ("SEC001", "app", None),
         ("OPS001", "app", None),
         ("REG001", "app", None),
@@ -65,9 +66,8 @@ def test_every_registered_resource_is_checked_with_the_stack_policy(project: Pat
         ("DF002", "app", 2),
         ("PIN003", "web", None),
         ("OPS002", "web", None),
-        ("OPS002", "api", None),
-    ]  # DF004 is disabled for this stack
-    assert doc["violations"][0]["message"].startswith(
+    ]  # resources by name; DF004 is disabled for this stack
+    assert doc["violations"][1]["message"].startswith(
         'docker-build:index:Image "app" passes build args that hold a Pulumi secret'
     )
     assert "postgres" not in json.dumps(doc)
@@ -94,7 +94,7 @@ def test_sarif_anchors_resource_results_at_the_stack_file(project: Path) -> None
     )  # fmt: skip
     assert result.returncode == 1
     results = json.loads(result.stdout)["runs"][0]["results"]
-    assert results[0]["locations"] == [
+    assert results[1]["locations"] == [
         {
             "physicalLocation": {"artifactLocation": {"uri": "stacks/Pulumi.test.yaml"}},
             "logicalLocations": [{"name": "app", "kind": "resource"}],
