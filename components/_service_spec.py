@@ -131,6 +131,7 @@ class ServiceSpec(Model):
     user: str = DEFAULT_USER
     read_only: bool = True
     labels: dict[str, str] = Field(default_factory=dict)
+    suppress: dict[str, str] = Field(default_factory=dict)
     docker: DockerSettings | None = None
     ecs: EcsSettings | None = None
 

@@ -126,6 +126,8 @@ class ContainerServiceArgs(TypedDict):
     """Read-only root filesystem with a writable /tmp (default true)."""
     labels: NotRequired[dict[str, str]]
     """Container labels (Docker labels on both backends)."""
+    suppress: NotRequired[dict[str, str]]
+    """Policy rule id -> the reason it does not apply to this service (e.g. OPS002)."""
     docker: NotRequired[DockerOptions]
     """Docker backend options."""
     ecs: NotRequired[EcsOptions]
@@ -150,7 +152,8 @@ class ContainerService(pulumi.ComponentResource):
         where = f"ContainerService {name!r}"
         spec = validate(ServiceSpec, args, where)
         image = digest_input(spec.image, where, "image", TAG_HINT)
-        super().__init__(TYPE, name, None, opts)
+        # the policy pack and `imagepin check` read `suppress` from the component's props
+        super().__init__(TYPE, name, {"suppress": spec.suppress}, opts)
         if spec.ecs is not None:
             made: _docker_service.DockerService | _ecs.EcsService = _ecs.create(
                 self, name, spec, image, where

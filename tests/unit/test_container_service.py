@@ -94,7 +94,7 @@ def test_docker_backend_registers_a_pinned_image_and_a_hardened_container() -> N
         (REMOTE, "api-image", "api"),
         (SERVICE, "api", "imagepin-dev"),
     ]
-    assert rec.named("api").inputs == {}
+    assert rec.named("api").inputs == {"suppress": {}}  # what the policy pack reads
     assert rec.named("api-image").inputs == {"name": REF, "keepLocally": True}
     container = rec.named("api-container")
     assert container.inputs == {
@@ -535,6 +535,7 @@ def test_provider_host_infers_the_args_and_outputs() -> None:
         "port",
         "readOnly",
         "secretEnv",
+        "suppress",
         "user",
     ]
     assert [k for k, p in component.inputs.items() if not p.optional] == ["image"]

@@ -80,6 +80,7 @@ def test_single_platform_registers_one_pushed_retained_image(project: Path) -> N
     ]
     component, image = rec.resources
     assert image.parent == component.urn
+    assert component.inputs == {"suppress": {}, "retainOnDelete": True}
     assert image.options == {"retainOnDelete": True, "additionalSecretOutputs": ["secrets"]}
     dockerfile = expected_dockerfile()
     revision = image.inputs["labels"]["org.opencontainers.image.revision"]
@@ -221,3 +222,19 @@ def test_unknown_outputs_in_preview(project: Path) -> None:
         pulumi.export("ref", PythonImage("api", args).ref)
 
     assert isinstance(record(program, preview=True).outputs["ref"], Unknown)
+
+
+def test_suppressions_reach_the_policy_rules_through_the_component(project: Path) -> None:
+    from imagepin.check import check_resources
+    from imagepin.rules.base import Settings
+
+    def findings(**extra: Any) -> set[str]:
+        rec = build(**extra)
+        report = check_resources(rec.resources, Settings(lock=Lock.load("images.lock")))
+        return {v.rule for v in report.violations}
+
+    assert "VAR001" not in findings()  # slim: nothing to suppress
+    assert "VAR001" in findings(variant="full")  # compilers in the final stage
+    reason = "this image is the build toolbox of the CI, not a service"
+    assert "VAR001" not in findings(variant="full", suppress={"VAR001": reason})
+    assert "SUP001" in findings(variant="full", suppress={"VAR001": ""})
