@@ -113,6 +113,11 @@ def _load(text: str, shown: str) -> Any:
         ) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{shown}: not valid YAML: {exc}") from None
+    except RecursionError:  # the YAML composer recurses once per nested list or mapping
+        raise ConfigError(
+            f"{shown}: lists or mappings nested too deeply to be Pulumi config; check the "
+            "brackets and indentation"
+        ) from None
 
 
 def read_stack_file(path: Path, shown: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from imagepin.config import ConfigError, load_stack
 from imagepin.lock import Lock, LockError
 
 from collector import Fixed, Report
@@ -37,4 +38,29 @@ def test_deeply_nested_lock_is_a_corrupt_lock(text: str, tmp_path: Path, report:
         "`imagepin lock` command with a RecursionError traceback (exit 1); it is now a corrupt "
         "lock (LockError, exit 2).",
         "test_deeply_nested_lock_is_a_corrupt_lock",
+    )
+
+
+@pytest.mark.parametrize("nested", ["[" * 5000 + "]" * 5000, "{a: " * 3000 + "1" + "}" * 3000])
+def test_deeply_nested_stack_file_is_a_config_error(
+    nested: str, tmp_path: Path, report: Report
+) -> None:
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "Pulumi.yaml").write_text("name: p\nruntime: python\nstackConfigDir: stacks\n")
+    (tmp_path / "stacks" / "Pulumi.dev.yaml").write_text(f"config:\n  imagepin:images: {nested}\n")
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        load_stack("dev", tmp_path)
+    proc = run_cli("render", "--stack", "dev", "--out", "out", cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr[-500:]
+    assert "Traceback" not in proc.stderr
+    assert "stacks/Pulumi.dev.yaml: lists or mappings nested too deeply" in proc.stderr
+    assert not (tmp_path / "out").exists()
+    fixed(
+        report,
+        "stack-recursion",
+        "imagepin/config_files.py",
+        "A stack file with deeply nested flow lists or mappings crashed `load_stack` (and "
+        "`render`, `preview`, `lock add --from-stacks`) with a RecursionError traceback; it is "
+        "now a ConfigError naming the file (exit 2).",
+        "test_deeply_nested_stack_file_is_a_config_error",
     )
