@@ -6,47 +6,15 @@ with made-up digests (nothing is pulled or pushed at preview)."""
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-from analyzer import ROOT, UNKNOWN, Analyzer, diagnostics, secret
-
-from imagepin.config import bases_from_stacks
+from analyzer import UNKNOWN, Analyzer, diagnostics, secret
 
 from helpers import run_cli
-
-PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "stacks", "policies", "app")
-
-
-def digest(text: str) -> str:
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    for name in PROJECT_FILES:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, tmp_path / name)
-        else:
-            shutil.copy2(source, tmp_path / name)
-    images = {
-        ref: {
-            "digest": digest(ref),
-            "media_type": "application/vnd.oci.image.index.v1+json",
-            "platforms": {"linux/amd64": digest(ref + "a"), "linux/arm64/v8": digest(ref + "b")},
-            "registry": mirror or "docker.io",
-            "resolved_at": "2026-11-25T00:00:00Z",
-        }
-        for ref, mirror in bases_from_stacks(tmp_path)
-    }
-    (tmp_path / "images.lock").write_text(json.dumps({"version": 1, "images": images}))
-    return tmp_path
 
 
 def check(project: Path, stack: str) -> tuple[int, dict[str, list[dict[str, object]]]]:

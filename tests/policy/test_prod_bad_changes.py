@@ -1,0 +1,118 @@
+"""A copy of the prod stack with one bad change per rule fails with exactly that rule.
+
+The prod program is recorded once (under the mock monitor, from a project copy with a lock);
+each case changes one thing in the recorded resources, the way a pull request editing a stack,
+a Dockerfile or a hand-written resource would, and the rules run at prod's policy config.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import digest
+
+from components.cli_preview import run_preview
+from components.preview import RecordedResource
+from imagepin.check import check_resources
+from imagepin.rules import RULES
+from imagepin.rules.base import Settings
+from imagepin.rules.settings_schema import stack_policy
+
+IMAGE = "docker-build:index:Image"
+TASK = "aws:ecs/taskDefinition:TaskDefinition"
+
+
+@pytest.fixture
+def prod(project: Path) -> tuple[Path, list[RecordedResource]]:
+    return project, run_preview("prod", project).resources
+
+
+def rules_found(root: Path, resources: list[RecordedResource]) -> set[str]:
+    document = json.loads((root / "policies" / "config" / "prod.json").read_text())
+    today = date(2026, 11, 25)
+    enabled, per_rule = stack_policy(document, search=[root], today=today)
+    report = check_resources(
+        resources, Settings(today=today), [RULES[r] for r in enabled], per_rule=per_rule
+    )
+    return {v.rule for v in report.violations}
+
+
+def of(resources: list[RecordedResource], type_token: str) -> RecordedResource:
+    return next(r for r in resources if r.type == type_token)
+
+
+def edit_dockerfile(change: Callable[[str], str]) -> Callable[[list[RecordedResource]], None]:
+    def apply(resources: list[RecordedResource]) -> None:
+        inputs = of(resources, IMAGE).inputs
+        inputs["dockerfile"] = {"inline": change(inputs["dockerfile"]["inline"])}
+
+    return apply
+
+
+def edit_image(**changes: Any) -> Callable[[list[RecordedResource]], None]:
+    def apply(resources: list[RecordedResource]) -> None:
+        of(resources, IMAGE).inputs.update(changes)
+
+    return apply
+
+
+def hand_written_task(image: str) -> Callable[[list[RecordedResource]], None]:
+    """The task definition's containers as someone might write them by hand."""
+
+    def apply(resources: list[RecordedResource]) -> None:
+        probe = [
+            "CMD",
+            "python3",
+            "-c",
+            "import urllib.request as u; u.urlopen('http://127.0.0.1:8000/healthz')",
+        ]
+        container = {"name": "service", "image": image, "healthCheck": {"command": probe}}
+        of(resources, TASK).inputs["containerDefinitions"] = json.dumps([container])
+
+    return apply
+
+
+FROM = re.compile(r"^FROM (\S+)", re.M)
+
+
+def base(change: Callable[[str], str]) -> Callable[[list[RecordedResource]], None]:
+    return edit_dockerfile(lambda text: FROM.sub(lambda m: f"FROM {change(m.group(1))}", text))
+
+
+def drop_retain(resources: list[RecordedResource]) -> None:
+    of(resources, IMAGE).options.pop("retainOnDelete", None)
+    for r in resources:
+        if r.type == "imagepin:index:PythonImage":
+            r.inputs["retainOnDelete"] = False
+
+
+CASES: dict[str, Callable[[list[RecordedResource]], None]] = {
+    "PIN001": base(lambda ref: ref.split("@")[0]),
+    "PIN002": base(lambda ref: ref.split("@")[0] + "@" + digest("moved upstream")),
+    "PIN003": hand_written_task("123456789012.dkr.ecr.eu-west-1.amazonaws.com/service:1.4.0"),
+    "DF001": edit_dockerfile(lambda t: t.replace("pip install --no-cache-dir", "pip install")),
+    "DF002": edit_dockerfile(
+        lambda t: re.sub(r"^CMD \[.*\]$", "CMD python3 -m service", t, flags=re.M)
+    ),
+    "DF004": edit_dockerfile(lambda t: re.sub(r"^USER .*$", "USER root", t, flags=re.M)),
+    "SEC001": edit_image(buildArgs={"PYPI_TOKEN": "t0ps3cret"}),
+    "ARCH001": edit_image(platforms=["linux/amd64"]),
+    "OPS001": drop_retain,
+    "REG001": edit_image(tags=["quay.io/acme/service:1"]),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(CASES))
+def test_one_bad_change_fails_with_exactly_its_rule(prod, rule: str) -> None:
+    root, recorded = prod
+    assert rules_found(root, recorded) == set()
+    resources = copy.deepcopy(recorded)
+    CASES[rule](resources)
+    assert rules_found(root, resources) == {rule}
