@@ -63,7 +63,7 @@ def edit_image(**changes: Any) -> Callable[[list[RecordedResource]], None]:
     return apply
 
 
-def hand_written_task(image: str) -> Callable[[list[RecordedResource]], None]:
+def hand_written_task(image: str, health: bool = True) -> Callable[[list[RecordedResource]], None]:
     """The task definition's containers as someone might write them by hand."""
 
     def apply(resources: list[RecordedResource]) -> None:
@@ -74,6 +74,8 @@ def hand_written_task(image: str) -> Callable[[list[RecordedResource]], None]:
             "import urllib.request as u; u.urlopen('http://127.0.0.1:8000/healthz')",
         ]
         container = {"name": "service", "image": image, "healthCheck": {"command": probe}}
+        if not health:
+            del container["healthCheck"]
         of(resources, TASK).inputs["containerDefinitions"] = json.dumps([container])
 
     return apply
@@ -106,6 +108,17 @@ CASES: dict[str, Callable[[list[RecordedResource]], None]] = {
     "ARCH001": edit_image(platforms=["linux/amd64"]),
     "OPS001": drop_retain,
     "REG001": edit_image(tags=["quay.io/acme/service:1"]),
+    "OPS002": hand_written_task(
+        f"123456789012.dkr.ecr.eu-west-1.amazonaws.com/s@{digest('s')}", False
+    ),
+    "DF005": edit_dockerfile(
+        lambda t: t.replace("\nCOPY ", "\nRUN apt-get update && apt-get install -y curl\nCOPY ", 1)
+    ),
+    "SUP001": edit_dockerfile(
+        lambda t: t.replace("\nUSER ", "\n# imagepin: ignore DF004\nUSER ", 1)
+    ),
+    "PY001": base(lambda ref: ref.replace(":3.12-", ":3.9-")),
+    "VAR001": base(lambda ref: ref.replace("-slim-", "-")),
 }
 
 
