@@ -119,6 +119,10 @@ CASES: dict[str, Callable[[list[RecordedResource]], None]] = {
     ),
     "PY001": base(lambda ref: ref.replace(":3.12-", ":3.9-")),
     "VAR001": base(lambda ref: ref.replace("-slim-", "-")),
+    "VAR003": base(lambda ref: ref.replace("-slim-bookworm", "-slim")),
+    "PY002": base(lambda ref: ref.replace(":3.12-slim-bookworm", ":3.15.0a8-slim-trixie")),
+    "VAR002": base(lambda ref: ref.replace("-slim-bookworm", "-windowsservercore-ltsc2022")),
+    "PIN004": base(lambda ref: ref.replace(":3.12-slim-bookworm", ":latest")),
 }
 
 
