@@ -10,6 +10,7 @@ model-level check about one field), or a plain `ValueError` for the field they v
 from __future__ import annotations
 
 import difflib
+import reprlib
 import types
 import typing
 from collections.abc import Sequence
@@ -43,6 +44,26 @@ def path_of(loc: Sequence[str | int], prefix: str = "") -> str:
     return text
 
 
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 80
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = 4
+_REPR.maxlevel = 2
+MAX_MESSAGE = 800
+"""Longest message `explain` returns: a huge value (a stack file of MBs, a YAML alias bomb)
+is quoted in part, never in full."""
+
+
+def short_repr(value: object) -> str:
+    """`repr(value)` cut to a readable length (long strings and big lists are elided)."""
+    return _REPR.repr(value)
+
+
+def _bounded(text: str) -> str:
+    if len(text) <= MAX_MESSAGE:
+        return text
+    return f"{text[: MAX_MESSAGE - 200]} [...] {text[-150:]}"
+
+
 def kind_of(value: object) -> str:
     """How YAML would describe a value: `the number 3.12`, `a list`, `the string 'x'`."""
     if isinstance(value, bool):
@@ -50,7 +71,7 @@ def kind_of(value: object) -> str:
     if isinstance(value, int | float):
         return f"the number {value!r}"
     if isinstance(value, str):
-        return f"the string {value!r}"
+        return f"the string {short_repr(value)}"
     if isinstance(value, list | tuple):
         return "a list"
     if isinstance(value, dict):
@@ -157,8 +178,8 @@ def _explain(
         allowed = [c.strip(" '") for c in str(error.get("ctx", {}).get("expected", "")).split(",")]
         allowed = [a for part in allowed for a in part.split(" or ")]
         allowed = [a.strip(" '") for a in allowed if a.strip(" '")]
-        hint = did_you_mean(str(value), allowed)
-        return loc, f"{value!r} is not one of {', '.join(allowed)}{hint}"
+        hint = did_you_mean(value, allowed) if isinstance(value, str) and len(value) < 100 else ""
+        return loc, f"{short_repr(value)} is not one of {', '.join(allowed)}{hint}"
     return loc, f"{error['msg'][0].lower()}{error['msg'][1:]} (got {kind_of(value)})"
 
 
@@ -177,4 +198,4 @@ def explain(
     """
     loc, message = _explain(exc.errors()[0], root, examples or {})
     path = path_of(loc, prefix)
-    return ConfigError(f"{where}: {path}: {message}" if path else f"{where}: {message}")
+    return ConfigError(_bounded(f"{where}: {path}: {message}" if path else f"{where}: {message}"))

@@ -9,11 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from collector import Fixed, Report
 
 from imagepin.config import ConfigError, load_stack
 from imagepin.lock import Lock, LockError
 
-from collector import Fixed, Report
 from helpers import run_cli
 
 
@@ -63,4 +63,41 @@ def test_deeply_nested_stack_file_is_a_config_error(
         "`render`, `preview`, `lock add --from-stacks`) with a RecursionError traceback; it is "
         "now a ConfigError naming the file (exit 2).",
         "test_deeply_nested_stack_file_is_a_config_error",
+    )
+
+
+def _project(root: Path, stack: str) -> Path:
+    (root / "stacks").mkdir(parents=True, exist_ok=True)
+    (root / "app").mkdir(exist_ok=True)
+    (root / "Pulumi.yaml").write_text("name: p\nruntime: python\nstackConfigDir: stacks\n")
+    (root / "stacks" / "Pulumi.dev.yaml").write_text(stack)
+    return root
+
+
+@pytest.mark.parametrize(
+    ("stack", "where"),
+    [
+        ("config:\n  imagepin:images: '" + "x" * 200_000 + "'\n", "imagepin:images"),
+        ("config:\n  imagepin:backend: [" + "slim, " * 20_000 + "slim]\n", "imagepin:backend"),
+        ("config:\n  imagepin:allowedVariants: [[" + "1, " * 20_000 + "1]]\n", "[0]"),
+        ("'" + "y" * 200_000 + "'\n", "expected a mapping"),
+    ],
+    ids=["huge string", "huge list", "huge nested list", "huge top-level string"],
+)
+def test_error_messages_quote_huge_values_in_part(
+    stack: str, where: str, tmp_path: Path, report: Report
+) -> None:
+    root = _project(tmp_path, stack)
+    with pytest.raises(ConfigError) as caught:
+        load_stack("dev", root)
+    message = str(caught.value)
+    assert len(message) <= 800 and where in message and "stacks/Pulumi.dev.yaml" in message
+    fixed(
+        report,
+        "huge-values-in-messages",
+        "imagepin/config_errors.py",
+        "Config errors quoted the offending value whole: `--stack /etc/passwd` printed the "
+        "file, a 200 kB string printed 200 kB, and a YAML alias bomb printed 52 MB over 35 s. "
+        "Values are now quoted in part (reprlib) and messages capped at 800 characters.",
+        "test_error_messages_quote_huge_values_in_part",
     )
