@@ -98,9 +98,43 @@ _UniqueKeyLoader.add_constructor(
 )
 
 
+MAX_NODES = 100_000
+"""Most values a YAML document may expand to, an alias counting as a copy of its anchor: more
+is an alias bomb ("billion laughs"), not configuration."""
+
+
+def _expanded(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """How many nodes `node` stands for once every alias is expanded (memoized per node)."""
+    if id(node) not in sizes:
+        sizes[id(node)] = 1  # a node that contains itself counts once
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        sizes[id(node)] = 1 + sum(_expanded(child, sizes) for child in children)
+    return sizes[id(node)]
+
+
+def _load_document(text: str) -> Any:
+    loader = _UniqueKeyLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded(node, {}) > MAX_NODES:
+            raise ConfigError(
+                f"its &anchors and *aliases expand to more than {MAX_NODES} values; write the "
+                "values out (Pulumi config has no use for more)"
+            )
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
 def _load(text: str, shown: str) -> Any:
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)
+        return _load_document(text)
     except ConfigError as exc:
         raise ConfigError(f"{shown}: {exc}") from None
     except yaml.MarkedYAMLError as exc:

@@ -101,3 +101,35 @@ def test_error_messages_quote_huge_values_in_part(
         "Values are now quoted in part (reprlib) and messages capped at 800 characters.",
         "test_error_messages_quote_huge_values_in_part",
     )
+
+
+BOMB = "config:\n" + "".join(
+    f"  x:{name}: &{name} [{', '.join([prev] * 10)}]\n"
+    for name, prev in zip("abcdefgh", ['"lol"', *("*" + c for c in "abcdefg")], strict=True)
+)
+
+
+def test_yaml_alias_bomb_is_refused(tmp_path: Path, report: Report) -> None:
+    root = _project(tmp_path, BOMB)
+    (root / "__main__.py").write_text("raise SystemExit('the program must not run')\n")
+    with pytest.raises(ConfigError, match="expand to more than 100000 values"):
+        load_stack("dev", root)
+    proc = run_cli("preview", "--stack", "dev", "--root", str(root), timeout=60)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "stacks/Pulumi.dev.yaml: its &anchors and *aliases expand" in proc.stderr
+    # anchors and aliases of a sane size keep working
+    (root / "stacks" / "Pulumi.dev.yaml").write_text(
+        "config:\n  x:p: &p [linux/amd64]\n  imagepin:allowedVariants: &v [slim]\n"
+        "  imagepin:allowPrerelease: false\n"
+    )
+    assert load_stack("dev", root).allowed_variants == ("slim",)
+    fixed(
+        report,
+        "alias-bomb",
+        "imagepin/config_files.py",
+        'A 9-line stack file of nested YAML aliases ("billion laughs") made `imagepin '
+        "preview` expand 580 MB of config JSON (1.1 GB of memory, 13 s; one more line would "
+        "exhaust memory). Stack files expanding to more than 100,000 values are now refused "
+        "with a ConfigError naming the file.",
+        "test_yaml_alias_bomb_is_refused",
+    )
