@@ -156,6 +156,15 @@ class RegistryConfig(Model):
             check_registry_host(value)
         return value
 
+    @field_validator("image")
+    @classmethod
+    def _image(cls, value: str) -> str:
+        try:
+            ImageReference.parse(value)
+        except ValueError as exc:
+            raise ValueError(f"{exc}; give the registry image, e.g. registry:2") from None
+        return value
+
     @field_validator("namespace")
     @classmethod
     def _namespace(cls, value: str | None) -> str | None:

@@ -133,3 +133,28 @@ def test_yaml_alias_bomb_is_refused(tmp_path: Path, report: Report) -> None:
         "with a ConfigError naming the file.",
         "test_yaml_alias_bomb_is_refused",
     )
+
+
+def test_a_bad_local_registry_image_names_the_stack_key(tmp_path: Path, report: Report) -> None:
+    root = _project(
+        tmp_path,
+        "config:\n  imagepin:registry: {kind: local, image: /registry:2}\n",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_stack("dev", root)
+    assert str(caught.value).startswith(
+        "stacks/Pulumi.dev.yaml: imagepin:registry.image: invalid reference '/registry:2'"
+    )
+    proc = run_cli("lock", "add", "--from-stacks", cwd=root)
+    assert proc.returncode == 2 and "imagepin:registry.image" in proc.stderr
+    assert not (root / "images.lock").exists()
+    fixed(
+        report,
+        "registry-image",
+        "imagepin/config.py",
+        "`imagepin:registry.image` was not checked when the stack loaded: a malformed image "
+        "passed validation and `lock add --from-stacks` (and the program) later failed with "
+        "an InvalidReference naming neither the stack file nor the key. It is now checked "
+        "with the rest of the stack.",
+        "test_a_bad_local_registry_image_names_the_stack_key",
+    )
