@@ -29,7 +29,7 @@ from imagepin.catalog import (
     parse_variant,
     support_status,
 )
-from imagepin.console import err, out
+from imagepin.console import err, out, parse_date
 
 FLOATING = "floating"
 """`--distro floating` asks for the tag that follows new distro releases (`3.12-slim`)."""
@@ -49,17 +49,6 @@ def describe(base: AnyBase, on: date) -> dict[str, Any]:
         "supported": base.is_supported(on),
         "platforms": list(base.platforms),
     }
-
-
-def _date(value: str | None) -> date:
-    if value is None:
-        return date.today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2027-01-01", param_hint="--on"
-        ) from None
 
 
 def _table(bases: list[AnyBase], on: date) -> Table:
@@ -122,7 +111,7 @@ def base_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
 ) -> None:
     """Print the full reference of a Python base image, or the catalog with --list."""
-    when = _date(on)
+    when = parse_date(on)
     if list_:
         if version is not None:
             raise typer.BadParameter(

@@ -30,6 +30,7 @@ from imagepin.check import (
     render_json,
     render_text,
 )
+from imagepin.console import parse_date
 from imagepin.errors import ConfigError
 from imagepin.lock import DEFAULT_PATH, Lock
 from imagepin.rules import RULES, Settings
@@ -42,17 +43,6 @@ class Format(StrEnum):
     text = "text"
     json = "json"
     sarif = "sarif"
-
-
-def _on(value: str | None) -> date:
-    if value is None:
-        return date.today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2027-01-01", param_hint="--on"
-        ) from None
 
 
 def _lock(path: Path | None) -> Lock | None:
@@ -167,7 +157,7 @@ def check_command(
 ) -> None:
     """Check Dockerfiles (or a stack) against the imagepin rules."""
     files = [*dockerfile, *(paths or [])]
-    when = _on(on)
+    when = parse_date(on)
     if stack is not None:
         if files:
             raise typer.BadParameter("give --stack or --dockerfile, not both", param_hint="--stack")
