@@ -18,7 +18,7 @@ PEBBLE = "/var/lib/pebble/app"
 """The rock's pebble directory ($PEBBLE), owned by the app user so pebble runs as non-root."""
 USER_NAME = "app"
 PYTHON_ENV = ("PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1")
-DEBIAN_PYTHON = ("python3", "python3-venv")
+DEBIAN_PYTHON = ("python3", "python3-pip", "python3-venv")
 HEADER = "# Rendered by imagepin (layout: {layout}); edit the stack config, not this file."
 DOCKERIGNORE = (
     "# Rendered by imagepin: kept out of the build context, so out of the image.",
@@ -172,14 +172,18 @@ def _tail(spec: ImageSpec, stage: Stage) -> list[str]:
 
 
 def _venv_builder(spec: ImageSpec, stage: Stage, base: str, packages: Sequence[str]) -> list[str]:
-    """A builder stage: OS packages, a venv at /opt/venv, the requirements installed into it."""
+    """A builder stage: OS packages, a venv at /opt/venv, the requirements installed into it.
+
+    The venv is made without pip and filled by the builder's own pip (`--python`), so the
+    runtime, which gets the venv copied whole, carries no pip or setuptools it does not need.
+    """
     return [
         f"FROM {base} AS builder",
         *_packages(stage, packages),
-        f"RUN python3 -m venv {VENV}",
+        f"RUN python3 -m venv --without-pip {VENV}",
         f"WORKDIR {WORKDIR}",
         *_copy_requirements(spec),
-        *_pip_install(spec, f"{VENV}/bin/pip", system=False),
+        *_pip_install(spec, f"python3 -m pip --python {VENV}/bin/python", system=False),
     ]
 
 

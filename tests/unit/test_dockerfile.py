@@ -116,12 +116,12 @@ FROM 127.0.0.1:5000/library/python:3.11-bookworm@{FULL} AS builder
 RUN apt-get update \\
  && apt-get install -y --no-install-recommends build-essential libpq-dev \\
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
-RUN python3 -m venv /opt/venv
+RUN python3 -m venv --without-pip /opt/venv
 WORKDIR /usr/src/app
 COPY requirements.txt requirements-native.txt ./
 RUN --mount=type=secret,id=pip-ca,required=true \\
     PIP_CERT=/run/secrets/pip-ca \\
-    /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check \
+    python3 -m pip --python /opt/venv/bin/python install --no-cache-dir --disable-pip-version-check \
 -r requirements.txt -r requirements-native.txt
 
 FROM 127.0.0.1:5000/library/python:3.11-slim-bookworm@{SLIM}
@@ -145,14 +145,14 @@ DEBIAN_APT_DOCKERFILE = f"""\
 # Rendered by imagepin (layout: debian-apt); edit the stack config, not this file.
 FROM 127.0.0.1:5000/library/debian:bookworm@{DEBIAN} AS builder
 RUN apt-get update \\
- && apt-get install -y --no-install-recommends python3 python3-venv \\
+ && apt-get install -y --no-install-recommends python3 python3-pip python3-venv \\
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
-RUN python3 -m venv /opt/venv
+RUN python3 -m venv --without-pip /opt/venv
 WORKDIR /usr/src/app
 COPY requirements.txt ./
 RUN --mount=type=secret,id=pip-ca,required=true \\
     PIP_CERT=/run/secrets/pip-ca \\
-    /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check -r requirements.txt
+    python3 -m pip --python /opt/venv/bin/python install --no-cache-dir --disable-pip-version-check -r requirements.txt
 
 FROM 127.0.0.1:5000/library/debian:bookworm@{DEBIAN}
 ENV PYTHONDONTWRITEBYTECODE=1 \\
@@ -175,12 +175,12 @@ ROCK_DOCKERFILE = f"""\
 # Rendered by imagepin (layout: ubuntu-rock); edit the stack config, not this file.
 FROM docker.io/library/ubuntu:24.04@{UBUNTU} AS builder
 RUN apt-get update \\
- && apt-get install -y --no-install-recommends python3 python3-venv \\
+ && apt-get install -y --no-install-recommends python3 python3-pip python3-venv \\
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
-RUN python3 -m venv /opt/venv
+RUN python3 -m venv --without-pip /opt/venv
 WORKDIR /usr/src/app
 COPY requirements.txt ./
-RUN /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check -r requirements.txt
+RUN python3 -m pip --python /opt/venv/bin/python install --no-cache-dir --disable-pip-version-check -r requirements.txt
 RUN mkdir -p /pebble/layers \\
  && printf '%s\\n' 'summary: imagepin health check' 'checks:' '  app:' '    override: replace' \
 '    level: alive' '    period: 10s' '    timeout: 2s' '    threshold: 3' '    http:' \
