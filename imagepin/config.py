@@ -41,7 +41,13 @@ from pydantic import (
 )
 
 from imagepin.catalog import PythonBase
-from imagepin.config_deploy import Backend, EcsConfig, ServiceConfig, check_services
+from imagepin.config_deploy import (
+    Backend,
+    EcsConfig,
+    RegistryConfig,
+    ServiceConfig,
+    check_services,
+)
 from imagepin.config_errors import FieldError, did_you_mean, explain
 from imagepin.config_files import NAMESPACE, display_path, read_stack_file, stack_files
 from imagepin.dockerfile_options import Model
@@ -133,74 +139,6 @@ class ImageConfig(ImageBuild):
         """The `ImageSpec` the renderer and the component build from."""
         fields = self.model_dump(exclude={"name", "app"}, exclude_unset=True)
         return ImageSpec(**fields, mirror=mirror)
-
-
-class RegistryConfig(Model):
-    """Where the stack pushes its images: `<server>/<namespace>/<image name>`.
-
-    kind `server` (default) pushes to an existing registry; `local` runs one as a container on
-    127.0.0.1:<port> (the dev stack: nothing but Docker needed); `ecr` creates one Amazon ECR
-    repository per image (immutable tags, scan on push) and pushes there.
-    """
-
-    kind: Literal["server", "local", "ecr"] = "server"
-    server: str | None = None
-    namespace: str | None = None
-    port: int = Field(default=5000, ge=1, le=65535)  # local: the port on 127.0.0.1
-    image: str = "registry:2"  # local: the registry image, pinned through images.lock
-
-    @field_validator("server")
-    @classmethod
-    def _server(cls, value: str | None) -> str | None:
-        if value is not None:
-            check_registry_host(value)
-        return value
-
-    @field_validator("image")
-    @classmethod
-    def _image(cls, value: str) -> str:
-        try:
-            ImageReference.parse(value)
-        except ValueError as exc:
-            raise ValueError(f"{exc}; give the registry image, e.g. registry:2") from None
-        return value
-
-    @field_validator("namespace")
-    @classmethod
-    def _namespace(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                ok = ImageReference.parse(f"x.io/{value}").path == value
-            except ValueError:
-                ok = False
-            if not ok:
-                raise ValueError(f"{value!r} is not a repository path such as team/apps")
-        return value
-
-    @model_validator(mode="after")
-    def _server_for_kind(self) -> Self:
-        if self.kind == "server" and self.server is None:
-            raise FieldError(
-                ("server",), "missing; give the registry host, e.g. server: 127.0.0.1:5000"
-            )
-        if self.kind != "server" and self.server is not None:
-            raise FieldError(
-                ("server",), f"a {self.kind} registry has its own address; remove server"
-            )
-        return self
-
-    @property
-    def host(self) -> str | None:
-        """The host when config alone knows it (not for ecr: AWS assigns it)."""
-        return f"127.0.0.1:{self.port}" if self.kind == "local" else self.server
-
-    def path(self, image: str) -> str:
-        """`imagepin/service`: the repository path of image `service` under the namespace."""
-        return "/".join(p for p in (self.namespace, image) if p)
-
-    def repository(self, image: str) -> str:
-        """`127.0.0.1:5000/imagepin/service` for image `service` (ecr: the path alone)."""
-        return "/".join(p for p in (self.host, self.path(image)) if p)
 
 
 class CacheConfig(Model):
