@@ -147,6 +147,7 @@ class Lock:
             loc = first["loc"][:-1] if first["type"] == "missing" else first["loc"]
             line = _line_of(text, loc)
             raise _corrupt(path, f"line {line}: {where}: {first['msg']}") from None
+        seen: dict[ImageReference, str] = {}
         for written in parsed.images:
             try:
                 ref = ImageReference.parse(written)
@@ -158,6 +159,15 @@ class Lock:
                     f"line {_line_of(text, ('images', written))}: key {written!r} carries a "
                     "digest; keys are tag references",
                 )
+            image = _key_for(ref)
+            if image in seen:  # e.g. `python:3.12` and `docker.io/library/python:3.12`
+                raise _corrupt(
+                    path,
+                    f"line {_line_of(text, ('images', written))}: keys {seen[image]!r} and "
+                    f"{written!r} both name {image}, so which digest pins it is ambiguous; "
+                    "keep one of them",
+                )
+            seen[image] = written
         return cls(path, parsed.images)
 
     def __contains__(self, ref: object) -> bool:

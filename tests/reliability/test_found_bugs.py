@@ -6,6 +6,7 @@ has passed, so the document lists what is fixed and tested, not what was hoped.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -157,4 +158,35 @@ def test_a_bad_local_registry_image_names_the_stack_key(tmp_path: Path, report: 
         "an InvalidReference naming neither the stack file nor the key. It is now checked "
         "with the rest of the stack.",
         "test_a_bad_local_registry_image_names_the_stack_key",
+    )
+
+
+def test_two_lock_keys_for_one_image_are_a_corrupt_lock(tmp_path: Path, report: Report) -> None:
+    entry = {
+        "media_type": "application/vnd.oci.image.index.v1+json",
+        "platforms": {},
+        "registry": "docker.io",
+        "resolved_at": "2026-11-25T16:40:00Z",
+    }
+    images = {
+        "docker.io/library/python:3.12": {**entry, "digest": "sha256:" + "a" * 64},
+        "python:3.12": {**entry, "digest": "sha256:" + "b" * 64},
+    }
+    text = json.dumps({"version": 1, "images": images}, indent=2)
+    with pytest.raises(LockError, match=r"both name docker\.io/library/python:3\.12") as caught:
+        Lock.loads(text, "images.lock")
+    assert "line 11:" in str(caught.value)  # the second key
+    lock = tmp_path / "images.lock"
+    lock.write_text(text)
+    proc = run_cli("lock", "show", "--lock", str(lock))
+    assert proc.returncode == 2 and "ambiguous" in proc.stderr
+    fixed(
+        report,
+        "lock-duplicate-keys",
+        "imagepin/lock.py",
+        "A lock with two keys for one image (`python:3.12` and "
+        "`docker.io/library/python:3.12`, as a merge can leave it) loaded without complaint "
+        "and pinned the image to whichever digest sorted last. It is now a corrupt lock "
+        "naming both keys and the line.",
+        "test_two_lock_keys_for_one_image_are_a_corrupt_lock",
     )
