@@ -1,7 +1,8 @@
 """The reliability suite: its hypothesis profile, its counters, and `docs/RELIABILITY.md`.
 
 The profile `reliability` (at least 10,000 inputs per fuzz target, no deadline) is applied by
-the fuzz tests themselves (`FUZZ`), so it never changes the example counts of other folders.
+the fuzz tests themselves (`settings.get_profile("reliability")`), so it never changes the
+example counts of other folders.
 `IMAGEPIN_FUZZ_EXAMPLES=N` lowers it for a quick local run; such a run does not write the
 document.
 
@@ -15,9 +16,8 @@ import os
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
-
 from collector import DOC, REPORT, Report, render
+from hypothesis import HealthCheck, settings
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = 10_000
@@ -36,7 +36,6 @@ settings.register_profile(
     ],
     print_blob=True,
 )
-FUZZ = settings.get_profile("reliability")
 
 _state: dict[str, object] = {"deselected": False, "ours": set(), "passed": set(), "seconds": 0.0}
 
