@@ -64,9 +64,10 @@ def _packages(stage: Stage, names: Sequence[str]) -> list[str]:
         "RUN apt-get update",
         [
             f"apt-get install -y --no-install-recommends {ordered}",
-            # the lists and apt's own package caches (*.bin, ~80 MB on Debian roots that lack
-            # Docker Hub's docker-clean apt setting)
-            "rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin",
+            # downloaded .debs and apt's package caches (~80 MB on Debian roots without Docker
+            # Hub's docker-clean apt setting), the lists, and apt's logs
+            "apt-get clean",
+            "rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log",
         ],
     )
 

@@ -115,7 +115,8 @@ BUILDER_DOCKERFILE = f"""\
 FROM 127.0.0.1:5000/library/python:3.11-bookworm@{FULL} AS builder
 RUN apt-get update \\
  && apt-get install -y --no-install-recommends build-essential libpq-dev \\
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
+ && apt-get clean \\
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
 RUN python3 -m venv --without-pip /opt/venv
 WORKDIR /usr/src/app
 COPY requirements.txt requirements-native.txt ./
@@ -130,7 +131,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \\
     PATH=/opt/venv/bin:$PATH
 RUN apt-get update \\
  && apt-get install -y --no-install-recommends libpq5 \\
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
+ && apt-get clean \\
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
 {USER}
 COPY --from=builder /opt/venv /opt/venv
 WORKDIR /usr/src/app
@@ -146,7 +148,8 @@ DEBIAN_APT_DOCKERFILE = f"""\
 FROM 127.0.0.1:5000/library/debian:bookworm@{DEBIAN} AS builder
 RUN apt-get update \\
  && apt-get install -y --no-install-recommends python3 python3-pip python3-venv \\
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
+ && apt-get clean \\
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
 RUN python3 -m venv --without-pip /opt/venv
 WORKDIR /usr/src/app
 COPY requirements.txt ./
@@ -160,7 +163,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \\
     PATH=/opt/venv/bin:$PATH
 RUN apt-get update \\
  && apt-get install -y --no-install-recommends python3 \\
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
+ && apt-get clean \\
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
 {USER}
 COPY --from=builder /opt/venv /opt/venv
 WORKDIR /usr/src/app
@@ -176,7 +180,8 @@ ROCK_DOCKERFILE = f"""\
 FROM docker.io/library/ubuntu:24.04@{UBUNTU} AS builder
 RUN apt-get update \\
  && apt-get install -y --no-install-recommends python3 python3-pip python3-venv \\
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
+ && apt-get clean \\
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
 RUN python3 -m venv --without-pip /opt/venv
 WORKDIR /usr/src/app
 COPY requirements.txt ./
