@@ -273,7 +273,7 @@ def _unavailable(response: Response, attempts: int, elapsed: float) -> Exception
     host, status, wait = response.url.netloc.decode(), response.status_code, _retry_after(response)
     advice = "it is overloaded or down: try again later or use a --mirror"
     if status == 429:
-        advice = f"rate limited: run `{login_command(host)}`, lower --concurrency or use a --mirror"
+        advice = f"rate limited: run `{login_command(host)}`, wait and retry, or use a --mirror"
     asked = f", then asked for {wait:g}s more (cap {MAX_DELAY:g}s)" if wait > MAX_DELAY else ""
     return RegistryUnavailable(
         f"{host} answered {status} {response.reason_phrase} to {response.request.method} "

@@ -7,11 +7,14 @@ has passed, so the document lists what is fixed and tested, not what was hoped.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import httpx
 import pytest
 from collector import Fixed, Report
 
+from imagepin import registry
 from imagepin.config import ConfigError, load_stack
 from imagepin.lock import Lock, LockError
 
@@ -189,4 +192,24 @@ def test_two_lock_keys_for_one_image_are_a_corrupt_lock(tmp_path: Path, report: 
         "and pinned the image to whichever digest sorted last. It is now a corrupt lock "
         "naming both keys and the line.",
         "test_two_lock_keys_for_one_image_are_a_corrupt_lock",
+    )
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_rate_limit_advice_names_only_options_that_exist(status: int, report: Report) -> None:
+    request = httpx.Request("GET", "http://127.0.0.1:5000/v2/x/manifests/1")
+    response = httpx.Response(status, headers={"Retry-After": "1"}, request=request)
+    message = str(registry._unavailable(response, 5, 3.0))
+    options = set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", message))
+    assert options, message
+    for command in ("add", "refresh", "check"):
+        usage = run_cli("lock", command, "--help", env={"COLUMNS": "300"}).stdout
+        assert all(option in usage for option in options), (options, usage)
+    fixed(
+        report,
+        "no-concurrency-option",
+        "imagepin/registry.py",
+        "The 429 error told users to 'lower --concurrency', an option no `imagepin lock` "
+        "command has; it now says to wait and retry or use a --mirror.",
+        "test_rate_limit_advice_names_only_options_that_exist",
     )
