@@ -84,16 +84,16 @@ class Report:
 REPORT = Report()
 
 _HEX = re.compile(r"sha256:[0-9a-f]{64}")
-_SECONDS = re.compile(r"\b\d+(\.\d+)?s\b")
+_ELAPSED = re.compile(r"\bin \d+\.\d+s\b")
 
 
 def normalize(text: str, replacements: dict[str, str] | None = None) -> str:
-    """`text` with run-specific parts replaced: given strings, digests, durations."""
+    """`text` with run-specific parts replaced: given strings, digests, elapsed times."""
     for old, new in sorted((replacements or {}).items(), key=lambda kv: -len(kv[0])):
         if old:
             text = text.replace(old, new)
     text = _HEX.sub("sha256:<digest>", text)
-    text = _SECONDS.sub("<t>s", text)
+    text = _ELAPSED.sub("in <t>s", text)
     return " ".join(text.split())
 
 
