@@ -65,9 +65,10 @@ def _packages(stage: Stage, names: Sequence[str]) -> list[str]:
         [
             f"apt-get install -y --no-install-recommends {ordered}",
             # downloaded .debs and apt's package caches (~80 MB on Debian roots without Docker
-            # Hub's docker-clean apt setting), the lists, and apt's logs
+            # Hub's docker-clean apt setting), the lists, apt's logs and dpkg/debconf backups
             "apt-get clean",
-            "rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log",
+            "rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log "
+            "/var/lib/dpkg/*-old /var/cache/debconf/*-old",
         ],
     )
 

@@ -116,7 +116,7 @@ FROM 127.0.0.1:5000/library/python:3.11-bookworm@{FULL} AS builder
 RUN apt-get update \\
  && apt-get install -y --no-install-recommends build-essential libpq-dev \\
  && apt-get clean \\
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log /var/lib/dpkg/*-old /var/cache/debconf/*-old
 RUN python3 -m venv --without-pip /opt/venv
 WORKDIR /usr/src/app
 COPY requirements.txt requirements-native.txt ./
@@ -132,7 +132,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \\
 RUN apt-get update \\
  && apt-get install -y --no-install-recommends libpq5 \\
  && apt-get clean \\
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log /var/lib/dpkg/*-old /var/cache/debconf/*-old
 {USER}
 COPY --from=builder /opt/venv /opt/venv
 WORKDIR /usr/src/app
@@ -149,7 +149,7 @@ FROM 127.0.0.1:5000/library/debian:bookworm@{DEBIAN} AS builder
 RUN apt-get update \\
  && apt-get install -y --no-install-recommends python3 python3-pip python3-venv \\
  && apt-get clean \\
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log /var/lib/dpkg/*-old /var/cache/debconf/*-old
 RUN python3 -m venv --without-pip /opt/venv
 WORKDIR /usr/src/app
 COPY requirements.txt ./
@@ -164,7 +164,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \\
 RUN apt-get update \\
  && apt-get install -y --no-install-recommends python3 \\
  && apt-get clean \\
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log /var/lib/dpkg/*-old /var/cache/debconf/*-old
 {USER}
 COPY --from=builder /opt/venv /opt/venv
 WORKDIR /usr/src/app
@@ -181,7 +181,7 @@ FROM docker.io/library/ubuntu:24.04@{UBUNTU} AS builder
 RUN apt-get update \\
  && apt-get install -y --no-install-recommends python3 python3-pip python3-venv \\
  && apt-get clean \\
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log /var/lib/dpkg/*-old /var/cache/debconf/*-old
 RUN python3 -m venv --without-pip /opt/venv
 WORKDIR /usr/src/app
 COPY requirements.txt ./
