@@ -17,6 +17,7 @@ from imagepin.config_errors import FieldError
 _SECRET_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _URL = re.compile(r"https://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~/-]*)?")
 _HTTP_PATH = re.compile(r"/[A-Za-z0-9._~/-]*")
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)?[^/?#]*@")
 
 
 class Model(BaseModel):
@@ -77,8 +78,9 @@ class PipSettings(Model):
     @classmethod
     def _index_url(cls, value: str | None) -> str | None:
         if value is not None and not _URL.fullmatch(value):
+            shown = _USERINFO.sub(r"\1***@", value)  # never echo a token written into the URL
             raise ValueError(
-                f"{value!r} is not an https index URL without credentials; write one such as "
+                f"{shown!r} is not an https index URL without credentials; write one such as "
                 "https://pypi.example.com/simple and put the token in tokenSecret"
             )
         return value

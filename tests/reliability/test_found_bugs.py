@@ -213,3 +213,39 @@ def test_rate_limit_advice_names_only_options_that_exist(status: int, report: Re
         "command has; it now says to wait and retry or use a --mirror.",
         "test_rate_limit_advice_names_only_options_that_exist",
     )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://__token__:{token}@pypi.example.com/simple",
+        "__token__:{token}@pypi.example.com/simple",
+        "http://ci:{token}@pypi.example.com:8443/simple",
+    ],
+)
+def test_a_token_written_into_the_index_url_is_not_echoed(
+    url: str, tmp_path: Path, report: Report
+) -> None:
+    token = "pypi-AgEIcHlwaS5vcmc-reliability"
+    stack = (
+        "config:\n  imagepin:images:\n    - name: service\n      app: app\n"
+        "      python: '3.12'\n      command: [python3, -m, service]\n"
+        f"      pip: {{indexUrl: '{url.format(token=token)}'}}\n"
+    )
+    root = _project(tmp_path, stack)
+    with pytest.raises(ConfigError) as caught:
+        load_stack("dev", root)
+    assert "imagepin:images[0].pip.indexUrl" in str(caught.value)
+    assert "***@pypi.example.com" in str(caught.value)
+    proc = run_cli("render", "--stack", "dev", "--out", "out", cwd=root)
+    assert proc.returncode == 2 and "indexUrl" in proc.stderr
+    assert token not in proc.stderr + proc.stdout + str(caught.value)
+    fixed(
+        report,
+        "token-in-index-url",
+        "imagepin/dockerfile_options.py",
+        "A pip index URL with the token written into it (`https://__token__:<token>@host/...`) "
+        "was rejected with a message quoting the URL, token included, into the terminal and "
+        "CI logs. The credentials are now shown as `***`.",
+        "test_a_token_written_into_the_index_url_is_not_echoed",
+    )

@@ -117,7 +117,7 @@ def problem(**overrides: object) -> str:
         ),
         (
             {"pip": {"index_url": "https://user:pw@pypi.example.com/simple"}},
-            "pip.index_url: 'https://user:pw@pypi.example.com/simple' is not an https index URL "
+            "pip.index_url: 'https://***@pypi.example.com/simple' is not an https index URL "
             "without credentials; write one such as https://pypi.example.com/simple and put the "
             "token in tokenSecret",
         ),
