@@ -99,8 +99,8 @@ _UniqueKeyLoader.add_constructor(
 
 
 MAX_NODES = 100_000
-"""Most values a YAML document may expand to, an alias counting as a copy of its anchor: more
-is an alias bomb ("billion laughs"), not configuration."""
+"""Most values a YAML document may hold, an alias counting as a copy of its anchor: more is an
+alias bomb ("billion laughs") or a runaway generator, not configuration."""
 
 
 def _expanded(node: yaml.Node, sizes: dict[int, int]) -> int:
@@ -122,10 +122,13 @@ def _load_document(text: str) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        if _expanded(node, {}) > MAX_NODES:
+        sizes: dict[int, int] = {}
+        if _expanded(node, sizes) > MAX_NODES:
             raise ConfigError(
-                f"its &anchors and *aliases expand to more than {MAX_NODES} values; write the "
-                "values out (Pulumi config has no use for more)"
+                f"holds more than {MAX_NODES} values; Pulumi config has no use for that many"
+                if len(sizes) > MAX_NODES
+                else f"its &anchors and *aliases expand to more than {MAX_NODES} values; "
+                "write the values out (Pulumi config has no use for that many)"
             )
         return loader.construct_document(node)
     finally:

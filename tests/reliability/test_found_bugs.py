@@ -14,7 +14,7 @@ import httpx
 import pytest
 from collector import Fixed, Report
 
-from imagepin import registry
+from imagepin import config_files, registry
 from imagepin.config import ConfigError, load_stack
 from imagepin.lock import Lock, LockError
 
@@ -249,3 +249,21 @@ def test_a_token_written_into_the_index_url_is_not_echoed(
         "CI logs. The credentials are now shown as `***`.",
         "test_a_token_written_into_the_index_url_is_not_echoed",
     )
+
+
+def test_a_stack_file_too_big_without_aliases_is_not_called_an_alias_bomb(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The alias limit (above) first blamed aliases for any file over the limit."""
+    monkeypatch.setattr(config_files, "MAX_NODES", 50)  # the real 100,000 takes PyYAML seconds
+    images = "".join(f"    - {{name: s{i}, app: app}}\n" for i in range(20))
+    root = _project(tmp_path, "config:\n  imagepin:images:\n" + images)
+    with pytest.raises(ConfigError) as caught:
+        load_stack("dev", root)
+    assert str(caught.value) == (
+        "stacks/Pulumi.dev.yaml: holds more than 50 values; Pulumi config has no use for that many"
+    )
+    few = "".join(f"    - {{name: s{i}, app: app}}\n" for i in range(4))
+    root = _project(tmp_path, f"config:\n  x:a: &a\n{few}  x:b: [*a, *a, *a, *a]\n")
+    with pytest.raises(ConfigError, match="aliases expand to more than 50 values"):
+        load_stack("dev", root)
