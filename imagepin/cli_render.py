@@ -18,6 +18,7 @@ import typer
 from imagepin.config import load_stack
 from imagepin.console import out
 from imagepin.dockerfile import render, render_dockerignore
+from imagepin.errors import ConfigError
 from imagepin.lock import DEFAULT_PATH, Lock, atomic_write
 
 
@@ -50,7 +51,13 @@ def render_command(
         spec = image.spec(config.base_mirror)
         files[out_dir / f"{image.name}.Dockerfile"] = render(spec, lock)
         files[out_dir / f"{image.name}.dockerignore"] = render_dockerignore(spec)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for path, text in files.items():
-        atomic_write(path, text)
-        out.print(str(path))
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for path, text in files.items():
+            atomic_write(path, text)
+            out.print(str(path))
+    except OSError as exc:
+        raise ConfigError(
+            f"--out {out_dir}: cannot write the rendered files there ({exc.strerror or exc}); "
+            "give a folder you can write to"
+        ) from None

@@ -267,3 +267,38 @@ def test_a_stack_file_too_big_without_aliases_is_not_called_an_alias_bomb(
     root = _project(tmp_path, f"config:\n  x:a: &a\n{few}  x:b: [*a, *a, *a, *a]\n")
     with pytest.raises(ConfigError, match="aliases expand to more than 50 values"):
         load_stack("dev", root)
+
+
+@pytest.mark.parametrize("out", ["/dev/null/rendered", "/proc/imagepin-rendered", "lockfile/x"])
+def test_render_into_an_unwritable_folder_is_a_usage_error(
+    out: str, tmp_path: Path, report: Report
+) -> None:
+    root = _project(
+        tmp_path,
+        "config:\n  imagepin:images:\n    - {name: service, app: app, python: '3.12', "
+        "distro: bookworm, command: [python3, -m, service]}\n",
+    )
+    (root / "app" / "requirements.txt").write_text("")
+    entry = {
+        "digest": "sha256:" + "a" * 64,
+        "media_type": "application/vnd.oci.image.index.v1+json",
+        "platforms": {"linux/amd64": "sha256:" + "b" * 64},
+        "registry": "docker.io",
+        "resolved_at": "2026-11-25T16:40:00Z",
+    }
+    lock = {"version": 1, "images": {"python:3.12-slim-bookworm": entry}}
+    (root / "images.lock").write_text(json.dumps(lock))
+    (root / "lockfile").write_text("a file, not a folder")
+    proc = run_cli("render", "--stack", "dev", "--out", out, cwd=root)
+    assert proc.returncode == 2, proc.stderr[-400:]
+    assert "Traceback" not in proc.stderr
+    assert f"--out {out}: cannot write the rendered files there" in proc.stderr
+    fixed(
+        report,
+        "render-out",
+        "imagepin/cli_render.py",
+        "`imagepin render --out` into a folder that cannot be made or written (under a file, "
+        "under /proc) crashed with a NotADirectoryError / FileNotFoundError traceback (exit "
+        "1); it is now a usage error naming --out (exit 2).",
+        "test_render_into_an_unwritable_folder_is_a_usage_error",
+    )
