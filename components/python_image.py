@@ -18,6 +18,7 @@ builds) joined by a `docker-build:index:Index`. Pushed images are retained on de
 # No `from __future__ import annotations` here: the component provider host reads the args'
 # annotations at runtime to infer the package schema, and needs them as types, not strings.
 import hashlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -28,6 +29,7 @@ from imagepin.dockerfile import ImageSpec, base_labels, render, render_dockerign
 from imagepin.errors import ConfigError
 from imagepin.lock import DEFAULT_PATH, Lock
 from imagepin.lock import atomic_write as _atomic_write
+from imagepin.refs import ImageReference, InvalidReference
 
 TYPE = "imagepin:index:PythonImage"
 # The provider's Platform enum names arm variants by their default: buildx reads linux/arm as
@@ -155,17 +157,32 @@ class PythonImage(pulumi.ComponentResource):
     ) -> None:
         # the policy pack reads these props: `suppress` covers the children, and analyzers are
         # not told resource options, so the component states that its pushes are retained
+        if not isinstance(args, Mapping):
+            raise ConfigError(
+                f"PythonImage {name!r}: args must be a mapping of the documented keys, got "
+                f"{type(args).__name__}"
+            )
         props = {"suppress": dict(args.get("suppress", {})), "retainOnDelete": True}
         super().__init__(TYPE, name, props, opts)
         missing = [k for k in _Required.__annotations__ if k not in args]
         if missing:
             raise ConfigError(f"PythonImage {name!r}: missing {', '.join(missing)}")
         spec = spec_of(args)
+        # everything is checked before the one file this component writes (.dockerignore)
+        app = _app_dir(name, args["app"])
+        _check_repository(name, args["repository"])
         lock = Lock.load(args.get("lock_file", DEFAULT_PATH))
         text = render(spec, lock)
-        app = Path(args["app"])
-        _ensure_dockerignore(app, render_dockerignore(spec))
         secrets = _build_secrets(name, spec, args.get("build_secrets", {}))
+        registries = _registries(name, args)
+        cache = args.get("cache", True)
+        cache_tag, cache_mode = args.get("cache_tag", "buildcache"), args.get("cache_mode", "max")
+        if cache_mode not in ("min", "max"):
+            raise ConfigError(f"PythonImage {name!r}: cache_mode {cache_mode!r} is not min or max")
+        platforms = list(spec.platforms)
+        for platform in platforms:
+            provider_platform(platform)
+        _ensure_dockerignore(app, render_dockerignore(spec))
         revision = "rev-" + hashlib.sha256(text.encode()).hexdigest()[:12]
         version = args.get("version", revision)
         repo = pulumi.Output.from_input(args["repository"])
@@ -184,15 +201,9 @@ class PythonImage(pulumi.ComponentResource):
         }
         if secrets:
             common["secrets"] = secrets
-        registries = _registries(args)
         if registries:
             common["registries"] = registries
         child = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
-        cache = args.get("cache", True)
-        cache_tag, cache_mode = args.get("cache_tag", "buildcache"), args.get("cache_mode", "max")
-        if cache_mode not in ("min", "max"):
-            raise ConfigError(f"PythonImage {name!r}: cache_mode {cache_mode!r} is not min or max")
-        platforms = list(spec.platforms)
         if cache and len(platforms) > 1:
             built = [
                 db.Image(
@@ -267,10 +278,17 @@ def _cache(repo: pulumi.Output[str], tag: str, mode: str) -> dict[str, Any]:
     }
 
 
-def _registries(args: PythonImageArgs) -> list[db.RegistryArgs]:
+def _registries(name: str, args: PythonImageArgs) -> list[db.RegistryArgs]:
     creds = args.get("registry")
     if creds is None:
         return []
+    keys = ("address", "username", "password")
+    if not isinstance(creds, Mapping) or any(k not in creds for k in keys):
+        given = sorted(creds) if isinstance(creds, Mapping) else type(creds).__name__
+        raise ConfigError(
+            f"PythonImage {name!r}: registry must hold address, username and password (the "
+            f"credentials to push with), got {given}"
+        )
     return [
         db.RegistryArgs(
             address=creds["address"],
@@ -297,10 +315,43 @@ def _build_secrets(
     return {key: pulumi.Output.secret(value) for key, value in sorted(given.items())}
 
 
-def _ensure_dockerignore(app: Path, text: str) -> None:
-    """The build context's `.dockerignore` is rendered too; keep it current (atomically)."""
+def _app_dir(name: str, value: object) -> Path:
+    """The build context: a directory; a relative one must stay inside the working directory
+    (the project), as the component writes its `.dockerignore` there."""
+    if not isinstance(value, str | Path) or not str(value):
+        raise ConfigError(
+            f"PythonImage {name!r}: app: give the application directory, got {value!r}"
+        )
+    app = Path(value)
+    if not app.is_absolute():
+        here = Path.cwd().resolve()
+        if not (here / app).resolve().is_relative_to(here):
+            raise ConfigError(
+                f"PythonImage {name!r}: app: {str(app)!r} leads outside the project "
+                f"({here}); give a directory inside it, or an absolute path on purpose"
+            )
     if not app.is_dir():
         raise ConfigError(f"app: {str(app)!r} is not a directory; point it at the application")
+    return app
+
+
+def _check_repository(name: str, value: object) -> None:
+    """A repository known now must be one: `host/path`, no tag, no digest."""
+    if isinstance(value, pulumi.Output):
+        return
+    try:
+        ref = ImageReference.parse(value) if isinstance(value, str) else None
+    except InvalidReference as exc:
+        raise ConfigError(f"PythonImage {name!r}: repository: {exc}") from None
+    if ref is None or ref.tag is not None or ref.digest is not None:
+        raise ConfigError(
+            f"PythonImage {name!r}: repository: {value!r} is not a repository; give one "
+            "without tag or digest, e.g. 127.0.0.1:5000/api (the tags are the component's)"
+        )
+
+
+def _ensure_dockerignore(app: Path, text: str) -> None:
+    """The build context's `.dockerignore` is rendered too; keep it current (atomically)."""
     target = app / ".dockerignore"
     if not target.exists() or target.read_text(encoding="utf-8") != text:
         _atomic_write(target, text)

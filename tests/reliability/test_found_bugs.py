@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 from collector import Fixed, Report
 
+from components.preview import record
+from components.python_image import PythonImage
 from imagepin import config_files, registry
 from imagepin.config import ConfigError, load_stack
-from imagepin.lock import Lock, LockError
+from imagepin.lock import Lock, LockEntry, LockError
 
 from helpers import run_cli
 
@@ -301,4 +304,69 @@ def test_render_into_an_unwritable_folder_is_a_usage_error(
         "under /proc) crashed with a NotADirectoryError / FileNotFoundError traceback (exit "
         "1); it is now a usage error naming --out (exit 2).",
         "test_render_into_an_unwritable_folder_is_a_usage_error",
+    )
+
+
+PYTHON_IMAGE = {
+    "app": "app",
+    "repository": "127.0.0.1:5000/api",
+    "python": "3.12",
+    "distro": "bookworm",
+    "command": ["python3", "-m", "service"],
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"cache_mode": "fastest"}, "cache_mode 'fastest' is not min or max"),
+        ({"build_secrets": {"token": "x"}}, "build_secrets token is mounted by nothing"),
+        ({"platforms": ["linux/arm/v5"]}, "'linux/arm/v5' cannot be built through"),
+        ({"registry": {"address": "127.0.0.1:5000"}}, "registry must hold address, username"),
+        ({"registry": "127.0.0.1:5000"}, "registry must hold address, username"),
+        ({"app": "../outside"}, "app: '../outside' leads outside the project"),
+        ({"app": "app/../../outside"}, "leads outside the project"),
+        ({"repository": "Not A Repo"}, "repository: invalid reference 'Not A Repo'"),
+        ({"repository": "127.0.0.1:5000/api:v1"}, "repository: '127.0.0.1:5000/api:v1' is not"),
+        (None, "args must be a mapping of the documented keys, got NoneType"),
+    ],
+    ids=lambda v: str(v)[:40],
+)
+def test_python_image_checks_everything_before_writing(
+    change: dict[str, object] | None,
+    says: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    report: Report,
+) -> None:
+    root = tmp_path / "project"
+    (root / "app").mkdir(parents=True)
+    (tmp_path / "outside").mkdir()
+    (root / "app" / "requirements.txt").write_text("")
+    entry = LockEntry(
+        digest="sha256:" + "a" * 64,
+        media_type="application/vnd.oci.image.index.v1+json",
+        platforms={"linux/amd64": "sha256:" + "b" * 64, "linux/arm/v5": "sha256:" + "c" * 64},
+        registry="docker.io",
+        resolved_at=datetime(2026, 11, 25, tzinfo=UTC),
+    )
+    Lock(root / "images.lock", {"python:3.12-slim-bookworm": entry}).save()
+    monkeypatch.chdir(root)
+    args = None if change is None else {**PYTHON_IMAGE, **change}
+    before = sorted(str(p) for p in tmp_path.rglob("*"))
+    with pytest.raises(ConfigError) as caught:
+        record(lambda: PythonImage("api", args), preview=True)  # type: ignore[arg-type]
+    assert says in str(caught.value)
+    assert sorted(str(p) for p in tmp_path.rglob("*")) == before  # no .dockerignore anywhere
+    fixed(
+        report,
+        "python-image-validation",
+        "components/python_image.py",
+        "PythonImage wrote the app's `.dockerignore` before checking the rest of its args, so "
+        "a bad cache_mode, build_secrets or platform left a file behind; a relative app "
+        "leading out of the project (`../x`) got a `.dockerignore` written there; registry "
+        "credentials without all three keys raised KeyError and args=None TypeError (not "
+        "ImagepinError); an invalid or tagged repository passed until the deploy. All are "
+        "now ConfigErrors naming the field, raised before anything is written.",
+        "test_python_image_checks_everything_before_writing",
     )
