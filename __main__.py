@@ -12,6 +12,7 @@ import pulumi
 
 from components import ContainerService, EcrRepository, LocalRegistry, PythonImage
 from imagepin.config import ImageConfig, StackConfig, load_stack
+from imagepin.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent
 stack: StackConfig = load_stack(pulumi.get_stack(), ROOT)
@@ -28,7 +29,10 @@ if registry is not None and registry.kind == "local":
 def target(image: ImageConfig) -> dict[str, Any]:
     """Where one image is pushed: repository and, for ECR, the credentials."""
     if registry is None:
-        raise pulumi.RunError(f"{stack.file}: imagepin:registry is missing; say where to push")
+        raise ConfigError(
+            f"{stack.file}: imagepin:registry is missing; say where to push, e.g. "
+            "imagepin:registry: {kind: local} (dev) or {kind: ecr}"
+        )
     if registry.kind == "ecr":
         ecr = EcrRepository(image.name, {"name": registry.path(image.name)})
         creds = {"address": ecr.address, "username": ecr.username, "password": ecr.password}
