@@ -26,7 +26,7 @@ import pulumi
 import pulumi_docker_build as db
 
 from imagepin.dockerfile import ImageSpec, base_labels, render, render_dockerignore
-from imagepin.errors import ConfigError
+from imagepin.errors import ConfigError, LockError
 from imagepin.lock import DEFAULT_PATH, Lock
 from imagepin.lock import atomic_write as _atomic_write
 from imagepin.refs import ImageReference, InvalidReference
@@ -171,7 +171,10 @@ class PythonImage(pulumi.ComponentResource):
         # everything is checked before the one file this component writes (.dockerignore)
         app = _app_dir(name, args["app"])
         _check_repository(name, args["repository"])
-        lock = Lock.load(args.get("lock_file", DEFAULT_PATH))
+        try:
+            lock = Lock.load(args.get("lock_file", DEFAULT_PATH))
+        except LockError as exc:  # missing or corrupt: say which arg names it
+            raise LockError(f"PythonImage {name!r}: lock_file: {exc}") from None
         text = render(spec, lock)
         secrets = _build_secrets(name, spec, args.get("build_secrets", {}))
         registries = _registries(name, args)

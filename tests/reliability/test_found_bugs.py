@@ -370,3 +370,24 @@ def test_python_image_checks_everything_before_writing(
         "now ConfigErrors naming the field, raised before anything is written.",
         "test_python_image_checks_everything_before_writing",
     )
+
+
+def test_python_image_lock_errors_name_the_lock_file_arg(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, report: Report
+) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "bad.lock").write_bytes(b"\xff\xfe")
+    monkeypatch.chdir(tmp_path)
+    for lock_file, says in (("nosuch.lock", "no such lock file"), ("bad.lock", "not UTF-8")):
+        with pytest.raises(LockError) as caught:
+            record(lambda f=lock_file: PythonImage("api", {**PYTHON_IMAGE, "lock_file": f}))
+        assert str(caught.value).startswith(f"PythonImage 'api': lock_file: {lock_file}: ")
+        assert says in str(caught.value)
+    fixed(
+        report,
+        "python-image-lock-file",
+        "components/python_image.py",
+        "A missing or corrupt `lock_file` made PythonImage fail with the lock's own message, "
+        "naming neither the component nor the `lock_file` arg; it now does.",
+        "test_python_image_lock_errors_name_the_lock_file_arg",
+    )
