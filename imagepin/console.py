@@ -8,8 +8,8 @@ from datetime import date
 import typer
 from rich.console import Console
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, emoji=False)  # `:x:` in a message is text, not an emoji
+err = Console(stderr=True, highlight=False, emoji=False)
 
 
 def parse_date(value: str | None, option: str = "--on") -> date:

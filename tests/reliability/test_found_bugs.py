@@ -391,3 +391,27 @@ def test_python_image_lock_errors_name_the_lock_file_arg(
         "naming neither the component nor the `lock_file` arg; it now does.",
         "test_python_image_lock_errors_name_the_lock_file_arg",
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "quoted"),
+    [
+        (("base", "3:smile:"), "'3:smile:'"),
+        (("lock", "add", "a:thumbs_up:"), "'a:thumbs_up:'"),
+        (("lock", "show", "--lock", "x:x:.lock"), "x:x:.lock: no such lock file"),
+    ],
+)
+def test_messages_print_colons_as_written(
+    args: tuple[str, ...], quoted: str, tmp_path: Path, report: Report
+) -> None:
+    proc = run_cli(*args, cwd=tmp_path)
+    assert proc.returncode == 2 and quoted in proc.stderr, proc.stderr
+    fixed(
+        report,
+        "emoji",
+        "imagepin/console.py",
+        "Rich turned `:name:` sequences of messages into emoji, so errors misquoted the input "
+        "they were about (`imagepin lock add a:thumbs_up:` answered `invalid reference 'a👍'`, "
+        "`--stack /etc/passwd` showed `root❌0:0`). The consoles now print text as written.",
+        "test_messages_print_colons_as_written",
+    )
