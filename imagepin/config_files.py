@@ -82,6 +82,11 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict
     for key_node, _ in node.value:
         key = loader.construct_object(key_node)
         line = key_node.start_mark.line + 1
+        if not isinstance(key, (str, int, float, bool)) and key is not None:
+            raise ConfigError(
+                f"line {line}: {kind_of(key)} is used as a key; keys are names such as "
+                "imagepin:images (quote it if it is meant as text)"
+            )
         if key in seen:
             raise ConfigError(
                 f"line {line}: key {key!r} repeats the one on line {seen[key]}; "

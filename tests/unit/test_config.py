@@ -353,3 +353,14 @@ def test_spec_carries_the_stack_mirror(tmp_path: Path) -> None:
     assert native.mirror == "127.0.0.1:5000"
     assert native.build_packages == ("build-essential", "libpq-dev")
     assert stack.images[0].spec() == native.model_copy(update={"mirror": "docker.io"})
+
+
+@pytest.mark.parametrize(("text", "kind"), [("{{}}", "a mapping"), ("? [a]\n: 1", "a list")])
+def test_a_mapping_or_list_as_a_key_is_a_config_error(tmp_path: Path, text: str, kind: str) -> None:
+    from imagepin.config_files import read_stack_file
+
+    path = tmp_path / "Pulumi.x.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        read_stack_file(path, "stacks/Pulumi.x.yaml")
+    assert f"line 1: {kind} is used as a key" in str(info.value)
