@@ -219,11 +219,15 @@ def render(report: Report, runtime: float) -> str:
 
     add("## Failures found and fixed")
     add("")
-    if not report.fixed:
-        add("None.")
+    add(
+        "Bugs in the product code this suite found, each fixed in its own commit with a "
+        "regression test in `tests/reliability/test_found_bugs.py` (listed here only when "
+        "that test passed in this run)."
+    )
+    add("")
     add("| where | what was wrong | regression test |")
     add("|---|---|---|")
-    for fixed in sorted(report.fixed.values(), key=lambda f: f.key):
-        add(f"| `{fixed.where}` | {_cell(fixed.what)} | `{fixed.test}` |")
+    for fixed in sorted(report.fixed.values(), key=lambda f: (f.where, f.key)):
+        add(f"| `{fixed.where}` | {_cell(fixed.what)} | `{fixed.test.split('::')[-1]}` |")
     add("")
     return "\n".join(out)

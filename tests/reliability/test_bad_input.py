@@ -273,9 +273,9 @@ CLI = [
     ),
     Cli(
         "render",
-        "stack path traversal to /etc/passwd",
-        ("render", "--stack", "../../../../../../etc/passwd", "--out", "out"),
-        ("expected a mapping with a config: key",),
+        "stack path traversal to a file outside the project",
+        ("render", "--stack", "../outside/keep", "--out", "out"),
+        ("../outside/keep: expected a mapping with a config: key",),
     ),
     Cli(
         "render",
