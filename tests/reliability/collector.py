@@ -159,7 +159,9 @@ def render(report: Report, runtime: float) -> str:
         "lock that holds one entry) and `imagepin lock refresh` (the locked tag has moved "
         "upstream, so a wrong success would change the file). `requests` counts the manifest "
         "requests the proxy saw (the first try plus retries). `lock`: `unchanged` is "
-        "byte-for-byte; `updated` means the new digest the registry reports was recorded."
+        "byte-for-byte; `updated` means the new digest the registry reports was recorded. "
+        "A refused connection reaches no proxy (nothing listens on the port) and is not "
+        "retried: the client retries only 429, 5xx and connections broken mid-exchange."
     )
     add("")
     add("| fault | command | exit | requests | lock | message |")

@@ -467,7 +467,7 @@ def test_no_secret_leaks_through_render_build_or_deploy(
         assert shown.returncode == 0, shown.stderr
         scan("`imagepin preview --format json` output", shown.stdout + shown.stderr)
         rec = run_preview("sec", root)
-        for resource in rec.resources:
+        for resource in sorted(rec.resources, key=lambda r: (r.type, r.name)):
             texts = [t for _, t in unmarked(resource.inputs)]
             texts += [t for _, t in unmarked(resource.options)]
             scan(
