@@ -289,12 +289,16 @@ KEYS = [
 ]
 DIGESTS = [f"sha256:{hashlib.sha256(bytes([i])).hexdigest()}" for i in range(16)]
 digests = st.sampled_from(DIGESTS)
-LOCK_KEYS = [
+# one spelling per image, the first one met (two spellings of one image make a lock ambiguous)
+_SPELLINGS: dict[ImageReference, str] = {}
+for _key in (
     f"{domain}{path}:{tag}"
     for domain in ("", "docker.io/", "ghcr.io/", "127.0.0.1:5000/", "localhost/")
     for path in ("python", "library/python", "team/app", "a.b/c")
     for tag in ("3.12-slim-bookworm", "latest", "2", "V_1.0-rc")
-]
+):
+    _SPELLINGS.setdefault(ImageReference.parse(_key), _key)
+LOCK_KEYS = list(_SPELLINGS.values())
 lock_leaves = st.one_of(
     st.none(),
     st.booleans(),
