@@ -12,7 +12,7 @@ Findings are `Violation`s, or `Note`s when a rule could not judge (a value unkno
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -50,14 +50,7 @@ class Violation:
     resource: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule,
-            "severity": self.severity.value,
-            "message": self.message,
-            "file": self.file,
-            "line": self.line,
-            "resource": self.resource,
-        }
+        return _json(self)
 
     @property
     def where(self) -> str:
@@ -76,13 +69,7 @@ class Note:
     resource: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule,
-            "message": self.message,
-            "file": self.file,
-            "line": self.line,
-            "resource": self.resource,
-        }
+        return _json(self)
 
     @property
     def where(self) -> str:
@@ -90,6 +77,14 @@ class Note:
 
 
 Finding: TypeAlias = Violation | Note
+
+
+def _json(finding: Violation | Note) -> dict[str, Any]:
+    """A finding's fields in declaration order, the severity by its value."""
+    data: dict[str, Any] = {f.name: getattr(finding, f.name) for f in fields(finding)}
+    if isinstance(finding, Violation):
+        data["severity"] = finding.severity.value
+    return data
 
 
 def where(file: str | None, line: int | None, resource: str | None) -> str:
