@@ -34,11 +34,14 @@ class FaultRow:
     message: str
 
 
+CRASH_OUTCOMES = ("old", "new", "finished before the kill")
+
+
 @dataclass(frozen=True)
 class CrashRun:
     kind: str  # "refresh" or "atomic_write"
     delay: float
-    outcome: str  # "old", "new", "finished before the kill"
+    outcome: str  # one of CRASH_OUTCOMES
 
 
 @dataclass(frozen=True)
@@ -178,13 +181,14 @@ def render(report: Report, runtime: float) -> str:
     for note in report.crash_notes.values():
         add(f"- {note}")
     by_kind: dict[str, Counter[str]] = {}
-    for run in report.crashes:
-        by_kind.setdefault(run.kind, Counter())[run.outcome] += 1
+    for run in report.crashes:  # every outcome listed, zeros too
+        counts = by_kind.setdefault(run.kind, Counter(dict.fromkeys(CRASH_OUTCOMES, 0)))
+        counts[run.outcome] += 1
     add("")
     add("| SIGKILLed | runs | lock afterwards |")
     add("|---|---|---|")
     for kind, outcomes in sorted(by_kind.items()):
-        counted = ", ".join(f"{k}: {v}" for k, v in sorted(outcomes.items()))
+        counted = ", ".join(f"{k}: {outcomes[k]}" for k in CRASH_OUTCOMES)
         add(f"| {kind} | {sum(outcomes.values())} | {counted} |")
     add("")
     for line in report.concurrency:
