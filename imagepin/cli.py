@@ -6,33 +6,47 @@ Errors print one message that names the file, key or reference and the fix; no t
 
 from __future__ import annotations
 
+import importlib
 import sys
+from collections.abc import Sequence
 
 import typer
 from rich.markup import escape
 
 from imagepin import __version__
-from imagepin.cli_base import base_command
-from imagepin.cli_check import check_command, rules_command
-from imagepin.cli_lock import lock_app
-from imagepin.cli_preview import preview_command
-from imagepin.cli_render import render_command
 from imagepin.console import err, out
 from imagepin.errors import ImagepinError
 
-app = typer.Typer(
-    name="imagepin",
-    help="Pin Python base images by digest, build them for every platform, check the result.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-app.command("base")(base_command)
-app.add_typer(lock_app, name="lock")
-app.command("render")(render_command)
-app.command("preview")(preview_command)
-app.command("check")(check_command)
-app.command("rules")(rules_command)
+# Each command's module is imported only when that command runs (or for help): `lock add` should
+# not pay for the catalog, the rules and pydantic's config models before its first request.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "base": ("imagepin.cli_base", "base_command"),
+    "lock": ("imagepin.cli_lock", "lock_app"),
+    "render": ("imagepin.cli_render", "render_command"),
+    "preview": ("imagepin.cli_preview", "preview_command"),
+    "check": ("imagepin.cli_check", "check_command"),
+    "rules": ("imagepin.cli_check", "rules_command"),
+}
+
+
+def build_app(names: Sequence[str] = tuple(COMMANDS)) -> typer.Typer:
+    """The Typer app with the named commands registered (all of them by default)."""
+    application = typer.Typer(
+        name="imagepin",
+        help="Pin Python base images by digest, build them for every platform, check the result.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+    application.callback()(_root)
+    for name in names:
+        module, attribute = COMMANDS[name]
+        target = getattr(importlib.import_module(module), attribute)
+        if isinstance(target, typer.Typer):
+            application.add_typer(target, name=name)
+        else:
+            application.command(name)(target)
+    return application
 
 
 def _version(value: bool) -> None:
@@ -41,7 +55,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
@@ -52,8 +65,16 @@ def _root(
 
 def main() -> None:
     """Console-script entry point: run the app and turn our errors into exit codes."""
+    command = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
     try:
-        app()
+        build_app([command] if command in COMMANDS else list(COMMANDS))()
     except ImagepinError as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
+
+
+def __getattr__(name: str) -> typer.Typer:
+    # `imagepin.cli.app`: the whole app, for CliRunner and for tools that import it.
+    if name == "app":
+        return build_app()
+    raise AttributeError(name)

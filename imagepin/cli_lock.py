@@ -15,7 +15,6 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from imagepin.config import bases_from_stacks
 from imagepin.console import err, out
 from imagepin.errors import ConfigError
 from imagepin.lock import DEFAULT_PATH, Lock, exclusive
@@ -96,20 +95,14 @@ def _resolve(
     for i, mirror in enumerate(mirrors):
         groups.setdefault(mirror, []).append(i)
     results: list[Resolution | None] = [None] * len(written)
-    show = len(written) >= PROGRESS_THRESHOLD
-    progress = Progress(
-        TextColumn("resolving"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    )
-    with progress if show else nullcontext():
-        task = progress.add_task("resolve", total=len(written)) if show else None
-        advance: Callable[[Resolution], None] | None = (
-            (lambda _res: progress.advance(task)) if task is not None else None
-        )
+    # a transient bar draws nothing where stderr is not a terminal (CI logs): not built there
+    bar = len(written) >= PROGRESS_THRESHOLD and err.is_terminal
+    progress = _progress() if bar else None
+    with progress or nullcontext():
+        advance: Callable[[Resolution], None] | None = None
+        if progress is not None:
+            task = progress.add_task("resolve", total=len(written))
+            advance = lambda _res: progress.advance(task)  # noqa: E731
         for mirror, indexes in groups.items():
             client = RegistryClient(mirror=mirror, insecure=insecure, timeout=timeout)
             batch = client.resolve_all(
@@ -118,6 +111,17 @@ def _resolve(
             for i, res in zip(indexes, batch, strict=True):
                 results[i] = res
     return [(w, r) for w, r in zip(written, results, strict=True) if r is not None]
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("resolving"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
 
 
 def _table(*columns: str, title: str) -> Table:
@@ -151,10 +155,13 @@ def add(
     refs = list(refs or [])
     _parse_all(refs)
     mirrors: list[str | None] = [mirror] * len(refs)
-    for written, via in bases_from_stacks(Path(), mirror) if from_stacks else []:
-        if written not in refs:
-            refs.append(written)
-            mirrors.append(via)
+    if from_stacks:
+        from imagepin.config import bases_from_stacks  # the catalog and config models: only here
+
+        for written, via in bases_from_stacks(Path(), mirror):
+            if written not in refs:
+                refs.append(written)
+                mirrors.append(via)
     if not refs:
         raise ConfigError(
             "nothing to add: give references (imagepin lock add python:3.12-slim-bookworm) "

@@ -113,7 +113,7 @@ class RegistryClient:
         insecure: Iterable[str] = (),
         timeout: float = 10.0,
         max_retries: int = 4,
-        concurrency: int = 16,
+        concurrency: int = 32,
         docker_config: Path | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         backoff: float = 0.5,

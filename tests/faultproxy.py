@@ -97,7 +97,12 @@ class FaultProxy:
 
             def _serve(self) -> None:
                 proxy.requests.append(
-                    {"method": self.command, "path": self.path, "headers": dict(self.headers)}
+                    {
+                        "method": self.command,
+                        "path": self.path,
+                        "headers": dict(self.headers),
+                        "at": time.monotonic(),
+                    }
                 )
                 if proxy.fault == "latency":
                     time.sleep(proxy.delay)

@@ -222,3 +222,21 @@ def test_concurrent_lock_add_processes_both_land(
     for p in procs:
         assert p.wait(120) == 0, p.stderr.read() if p.stderr else ""
     assert set(show_json(lock)["images"]) == set(refs)
+
+
+def test_a_progress_bar_on_a_terminal_and_nothing_in_a_log(
+    open_registry: str, tmp_path: Path
+) -> None:
+    repo = unique("bar")
+    refs = []
+    for i in range(5):
+        infra.push_synthetic(open_registry, repo, f"t{i}")
+        refs.append(f"{open_registry}/{repo}:t{i}")
+    plain = run_cli("lock", "add", *refs, "--lock", str(tmp_path / "a.lock"))
+    assert plain.returncode == 0 and plain.stderr == ""
+    # FORCE_COLOR makes rich treat stderr as a terminal: the transient bar is drawn, then erased
+    bar = run_cli(
+        "lock", "add", *refs, "--lock", str(tmp_path / "b.lock"), env={"FORCE_COLOR": "1"}
+    )
+    assert bar.returncode == 0
+    assert "resolving" in bar.stderr and "5/5" in bar.stderr

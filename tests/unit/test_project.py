@@ -60,6 +60,36 @@ def test_importing_the_cli_does_not_load_pulumi() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_a_lock_command_loads_only_what_it_needs() -> None:
+    # the lock commands start in a few tenths of a second: no catalog, rules, config models or
+    # Dockerfile renderer
+    code = (
+        "import sys, imagepin.cli as c; c.build_app(['lock']); "
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('imagepin'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(out.stdout.split())
+    assert {"imagepin.cli_lock", "imagepin.registry", "imagepin.lock"} <= loaded
+    unwanted = {
+        "imagepin.catalog",
+        "imagepin.config",
+        "imagepin.rules",
+        "imagepin.dockerfile",
+        "imagepin.cli_check",
+        "imagepin.cli_base",
+    }
+    assert not loaded & unwanted
+
+
+def test_every_command_is_registered_for_help() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "imagepin", "--help"], capture_output=True, text=True
+    )
+    assert proc.returncode == 0
+    for command in ("base", "lock", "render", "preview", "check", "rules"):
+        assert command in proc.stdout
+
+
 @pytest.mark.parametrize("module", sorted((ROOT / "imagepin").rglob("*.py")))
 def test_no_module_over_400_lines(module: Path) -> None:
     assert len(module.read_text().splitlines()) <= 400, module
