@@ -171,7 +171,16 @@ def add(
     with exclusive(lock_path):
         lock = Lock.load(lock_path, missing_ok=True).updated(resolved)
         lock.save()
-    _print_entries(lock, [lock.key(w) for w, _ in resolved], as_json)
+    keys = [lock.key(w) for w, _ in resolved]
+    if as_json:
+        _print_entries(lock, keys, as_json)
+        return
+    # one line per reference, the digest whole and unwrapped (to copy); `show` draws the table
+    out.print(f"{lock.path}: {len(keys)} reference(s) recorded", soft_wrap=True)
+    for key in keys:
+        entry = lock.entries[key]
+        platforms = ", ".join(entry.platforms) or "single manifest"
+        out.print(f"  {key}  {entry.digest}  ({platforms})", soft_wrap=True, markup=False)
 
 
 @lock_app.command("refresh")
