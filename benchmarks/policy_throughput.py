@@ -6,7 +6,7 @@ Resources are shaped like the provider resources the engine sends: 400 docker-bu
 its own inline Dockerfile, half compliant, half not), 300 docker Containers, 100 ECS task
 definitions and 200 unrelated S3 buckets; the pack is configured like the prod stack. Each pack is
 warmed up on 20 resources, then timed over all 1000 requests, one after another (as the engine
-sends them), in 3 interleaved rounds (each round's Dockerfiles are new, so nothing parsed in one
+sends them), in 5 interleaved rounds (each round's Dockerfiles are new, so nothing parsed in one
 round helps the next). Reports the median wall time of each pack and their ratio, and the
 analyzer processes' CPU time. Prints one JSON object; target: rules / floor <= 1.5.
 
@@ -113,7 +113,7 @@ def median(values: list[float]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--resources", type=int, default=1000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     config: dict[str, Any] = json.loads((ROOT / "policies" / "config" / "prod.json").read_text())
     samples: dict[str, dict[str, list[float]]] = {

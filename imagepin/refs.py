@@ -11,6 +11,7 @@ digest checks of github.com/opencontainers/go-digest with sha256, sha384 and sha
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 
@@ -192,6 +193,11 @@ def _parse(s: str) -> ImageReference:
     return ImageReference(domain, path, tag, digest)
 
 
+# The rules parse the same references again and again (each image reference by several rules,
+# per resource and per preview); the result is immutable, so repeats are served from memory.
+_parse_str = functools.lru_cache(maxsize=4096)(_parse)
+
+
 @dataclass(frozen=True, slots=True, repr=False)
 class ImageReference:
     """A normalized image reference; build it with `ImageReference.parse`."""
@@ -204,7 +210,7 @@ class ImageReference:
     @classmethod
     def parse(cls, s: str) -> ImageReference:
         """Parse and normalize `s` like `docker pull` does; raise `InvalidReference` if invalid."""
-        return _parse(s)
+        return _parse_str(s) if isinstance(s, str) else _parse(s)
 
     @property
     def name(self) -> str:

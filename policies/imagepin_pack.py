@@ -96,12 +96,13 @@ class _Analysis:
             parent=record["parent"],
             suppress=record["suppress"],
         )
-        self.found: dict[str, tuple[Settings, Report]] = {}
+        self.found: dict[str, tuple[Settings, Report, str]] = {}
 
-    def report(self, rule: Rule, settings: Settings) -> Report:
+    def report(self, rule: Rule, settings: Settings) -> tuple[Report, str]:
+        """What `rule` found on this resource, and its notes joined (why it skipped something)."""
         cached = self.found.get(rule.id)
         if cached is not None and cached[0] is settings:
-            return cached[1]
+            return cached[1], cached[2]
         _known[rule.id] = settings
         kind, inputs = self.resource.type, self.record["inputs"]
         rules = [RULES[i] for i in _known if _relevant(RULES[i], kind, inputs)]
@@ -114,8 +115,9 @@ class _Analysis:
                 tuple(v for v in report.violations if v.rule == r.id),
                 tuple(n for n in report.notes if n.rule in (r.id, everyone)),
             )
-            self.found[r.id] = (_known[r.id], part)
-        return self.found[rule.id][1]
+            notes = "; ".join(f"{n.where}: {n.message}" for n in part.notes)
+            self.found[r.id] = (_known[r.id], part, notes)
+        return self.found[rule.id][1], self.found[rule.id][2]
 
 
 def _analysis(args: ResourceValidationArgs) -> _Analysis:
@@ -195,13 +197,6 @@ def _settings(config: Mapping[str, Any]) -> Settings:
     return _settings_cache[key]
 
 
-def _report(report: Report, report_violation: ReportViolation, urn: str | None = None) -> str:
-    """Report each violation; return the notes (why something was skipped), joined."""
-    for v in report.violations:
-        report_violation(f"{v.where}: {v.message}", urn)
-    return "; ".join(f"{n.where}: {n.message}" for n in report.notes)
-
-
 def _resource_validation(rule: Rule) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         if not _relevant(rule, args.resource_type, args.props):
@@ -209,11 +204,12 @@ def _resource_validation(rule: Rule) -> Callable[[ResourceValidationArgs, Report
         analysis = _analysis(args)
         _remember(analysis.resource)
         try:
-            report = analysis.report(rule, _settings(args.get_config() or {}))
+            report, notes = analysis.report(rule, _settings(args.get_config() or {}))
         except ImagepinError as exc:
             report_violation(f"{args.resource_type} {args.name!r}: {exc}", None)
             return
-        notes = _report(report, report_violation)
+        for v in report.violations:
+            report_violation(f"{v.where}: {v.message}", None)
         if notes and not report.violations:
             args.not_applicable(notes)
 
