@@ -137,3 +137,18 @@ def not_applicable(response: Any) -> dict[str, str]:
 
 def properties(remediation: Any) -> dict[str, Any]:
     return json_format.MessageToDict(remediation.properties)
+
+
+def wire(value: Any) -> Any:
+    """A recorded value as the engine sends it to analyzers (secrets wrapped, unknowns as
+    sentinels)."""
+    kind = type(value).__name__
+    if kind == "Secret":
+        return secret(wire(value.value))
+    if kind == "Unknown":
+        return UNKNOWN
+    if isinstance(value, dict):
+        return {k: wire(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [wire(v) for v in value]
+    return value

@@ -9,10 +9,9 @@ from __future__ import annotations
 import importlib
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
-from analyzer import UNKNOWN, Analyzer, diagnostics, secret
+from analyzer import Analyzer, diagnostics, wire
 
 from helpers import run_cli
 
@@ -40,21 +39,6 @@ def test_a_prod_image_missing_a_platform_fails_with_arch001_only(project: Path) 
     code, doc = check(project, "prod")
     assert code == 1
     assert [v["rule"] for v in doc["violations"]] == ["ARCH001"]
-
-
-def wire(value: Any) -> Any:
-    """A recorded value as the engine sends it to analyzers (secrets wrapped, unknowns as
-    sentinels)."""
-    kind = type(value).__name__
-    if kind == "Secret":
-        return secret(wire(value.value))
-    if kind == "Unknown":
-        return UNKNOWN
-    if isinstance(value, dict):
-        return {k: wire(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [wire(v) for v in value]
-    return value
 
 
 def test_the_recorded_prod_stack_passes_the_pack_over_grpc(project: Path) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from analyzer import Analyzer, diagnostics, wire
 from conftest import digest
 
 from components.cli_preview import run_preview
@@ -123,6 +124,13 @@ CASES: dict[str, Callable[[list[RecordedResource]], None]] = {
     "PY002": base(lambda ref: ref.replace(":3.12-slim-bookworm", ":3.15.0a8-slim-trixie")),
     "VAR002": base(lambda ref: ref.replace("-slim-bookworm", "-windowsservercore-ltsc2022")),
     "PIN004": base(lambda ref: ref.replace(":3.12-slim-bookworm", ":latest")),
+    # the whole context copied before the dependencies are installed (every edit reinstalls)
+    "DF003": edit_dockerfile(
+        lambda t: re.sub(r"^(RUN .*pip)", r"COPY . .\n\1", t, count=1, flags=re.M)
+    ),
+    "SUP002": edit_dockerfile(
+        lambda t: t.replace("\nUSER ", "\n# imagepin: ignore DF040 -- typo of DF004\nUSER ", 1)
+    ),
 }
 
 
@@ -133,3 +141,37 @@ def test_one_bad_change_fails_with_exactly_its_rule(prod, rule: str) -> None:
     resources = copy.deepcopy(recorded)
     CASES[rule](resources)
     assert rules_found(root, resources) == {rule}
+
+
+def test_each_bad_change_fails_the_pack_over_grpc_with_exactly_its_rule(prod) -> None:
+    """The same cases through the real analyzer (Analyze per resource, then AnalyzeStack), at
+    prod's policy config: the policies that report are exactly the changed rule."""
+    root, recorded = prod
+    pack = Analyzer.start(cwd=root)
+    try:
+        pack.configure(json.loads((root / "policies" / "config" / "prod.json").read_text()))
+        reported = {"clean": policies_reporting(pack, recorded)}
+        for rule, change in CASES.items():
+            resources = copy.deepcopy(recorded)
+            change(resources)
+            reported[rule] = policies_reporting(pack, resources)
+    finally:
+        pack.stop()
+    expected = {"clean": set()} | {rule: {rule} for rule in CASES}
+    assert reported == expected
+
+
+def policies_reporting(pack: Analyzer, resources: list[RecordedResource]) -> set[str]:
+    found = []
+    for r in resources:
+        props = wire(r.inputs)
+        found += diagnostics(
+            pack.analyze(r.type, r.name, props, parent=r.parent or "", the_urn=r.urn)
+        )
+    stack = [
+        {"type": r.type, "name": r.name, "props": wire(r.inputs), "urn": r.urn,
+         "parent": r.parent or ""}
+        for r in resources
+    ]  # fmt: skip
+    found += diagnostics(pack.analyze_stack(stack))
+    return {policy for policy, _level, _message in found}
