@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+from pathlib import Path
 
+import pytest
 import yaml
 
 from helpers import ROOT
 
 WORKFLOW = yaml.safe_load((ROOT / ".github" / "workflows" / "policy.yml").read_text())
+REFRESH = yaml.safe_load((ROOT / ".github" / "workflows" / "lock-refresh.yml").read_text())
 
 
 def steps(job: str) -> list[dict[str, object]]:
@@ -51,3 +56,50 @@ def test_pulumi_preview_runs_the_pack_only_with_credentials() -> None:
         "policyPackConfigs": "policies/config/prod.json",
     }
     json.loads((ROOT / "policies" / "config" / "prod.json").read_text())
+
+
+def test_the_check_uses_the_committed_lock_or_resolves_one_with_a_warning() -> None:
+    job = steps("imagepin-check")
+    pin = next(s for s in job if "lock add --from-stacks" in str(s.get("run", "")))
+    check = next(s for s in job if "imagepin check" in str(s.get("run", "")))
+    assert job.index(pin) < job.index(check)
+    assert "if [ -f images.lock ]" in str(pin["run"]) and "::warning" in str(pin["run"])
+
+
+def test_a_weekly_job_refreshes_moved_digests_through_a_pull_request() -> None:
+    assert REFRESH[True] == {"schedule": [{"cron": "17 6 * * 1"}], "workflow_dispatch": None}
+    assert REFRESH["permissions"] == {"contents": "read"}
+    job = REFRESH["jobs"]["refresh"]
+    assert job["permissions"] == {"contents": "write", "pull-requests": "write"}
+    by_name = {s.get("name", s.get("uses")): s for s in job["steps"]}
+    check = by_name["Check the locked digests against their registries"]
+    assert ".venv/bin/imagepin lock check" in check["run"]
+    assert 'if [ "$code" -ge 2 ]; then exit "$code"; fi' in check["run"]  # errors fail the job
+    refresh = by_name["Refresh the lock"]
+    opened = by_name["Open a pull request with the new digests"]
+    for step in (refresh, opened):
+        assert step["if"] == "steps.check.outputs.exit_code == '1'"
+    assert opened["uses"] == "peter-evans/create-pull-request@v7"
+    assert opened["with"]["add-paths"] == "images.lock"
+
+
+@pytest.mark.parametrize(("exit_code", "job_fails"), [(0, False), (1, False), (2, True)])
+def test_the_check_step_records_drift_and_fails_only_on_errors(
+    tmp_path: Path, exit_code: int, job_fails: bool
+) -> None:
+    # the step's script as GitHub runs it (`bash -e`), with an imagepin that exits as told
+    stub = tmp_path / ".venv" / "bin" / "imagepin"
+    stub.parent.mkdir(parents=True)
+    stub.write_text(f"#!/bin/sh\nexit {exit_code}\n")
+    stub.chmod(0o755)
+    output = tmp_path / "github_output"
+    step = next(s for s in REFRESH["jobs"]["refresh"]["steps"] if s.get("id") == "check")
+    proc = subprocess.run(
+        ["bash", "-e", "-c", step["run"]],
+        cwd=tmp_path,
+        env={"PATH": os.environ["PATH"], "GITHUB_OUTPUT": str(output)},
+        capture_output=True,
+        text=True,
+    )
+    assert (proc.returncode != 0) == job_fails
+    assert output.read_text() == f"exit_code={exit_code}\n"
