@@ -68,9 +68,7 @@ def repetition(ws: Workspace, layout: str, i: int) -> dict[str, Any]:
         and any(installs(step) for step in source_steps),
         "rerun_on_source_change": [step for step, reused in source_steps.items() if not reused],
         "pip_rerun_on_requirements_change": any(
-            not reused
-            for step, reused in cached_steps(requirements_log).items()
-            if installs(step)
+            not reused for step, reused in cached_steps(requirements_log).items() if installs(step)
         ),
     }
 
