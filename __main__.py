@@ -36,7 +36,18 @@ def target(image: ImageConfig) -> dict[str, Any]:
     if registry.kind == "ecr":
         ecr = EcrRepository(image.name, {"name": registry.path(image.name)})
         creds = {"address": ecr.address, "username": ecr.username, "password": ecr.password}
-        return {"repository": ecr.repository_url, "registry": creds}
+        found: dict[str, Any] = {"repository": ecr.repository_url, "registry": creds}
+        if stack.cache.enabled:  # the image's tags are immutable; the cache tag moves each build
+            cache = EcrRepository(
+                f"{image.name}-buildcache",
+                {
+                    "name": f"{registry.path(image.name)}-buildcache",
+                    "build_cache": True,
+                    "untagged_expiry_days": 1,  # superseded cache manifests
+                },
+            )
+            found["cache_repository"] = cache.repository_url
+        return found
     server = local.address if local is not None else registry.host
     return {"repository": pulumi.Output.concat(server, "/", registry.path(image.name))}
 
@@ -44,12 +55,6 @@ def target(image: ImageConfig) -> dict[str, Any]:
 images: dict[str, PythonImage] = {}
 for image in stack.images:
     spec_fields = image.model_dump(exclude={"name", "app"}, exclude_unset=True)
-    cache = stack.cache.enabled and (registry is None or registry.kind != "ecr")
-    if stack.cache.enabled and not cache:
-        pulumi.log.warn(
-            f"{image.name}: registry cache is off: ECR repositories here have immutable tags "
-            "and the cache tag is rewritten on every build"
-        )
     images[image.name] = built = PythonImage(
         image.name,
         {
@@ -58,7 +63,7 @@ for image in stack.images:
             "app": str(stack.app_dir(image).relative_to(ROOT)),
             "base_mirror": stack.base_mirror,
             "lock_file": str(ROOT / "images.lock"),
-            "cache": cache,
+            "cache": stack.cache.enabled,
             "cache_mode": stack.cache.mode,
             "cache_tag": stack.cache.tag,
             "build_secrets": {

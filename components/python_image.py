@@ -26,6 +26,7 @@ import pulumi
 import pulumi_docker_build as db
 
 from imagepin.dockerfile import ImageSpec, base_labels, render, render_dockerignore
+from imagepin.dockerfile_spec import DEFAULT_PLATFORMS
 from imagepin.errors import ConfigError, LockError
 from imagepin.lock import DEFAULT_PATH, Lock
 from imagepin.lock import atomic_write as _atomic_write
@@ -100,6 +101,9 @@ class PythonImageArgs(_Required, total=False):
     registry: RegistryArgs
     cache: bool
     """Registry cache (cache-from/cache-to in the image's repository); default true."""
+    cache_repository: pulumi.Input[str]
+    """Where the cache is kept instead (a repository with mutable tags, when the image's own
+    are immutable, as on ECR); default: the image's repository."""
     cache_mode: str
     """max (default: every stage's layers, the builder's too) or min."""
     cache_tag: str
@@ -155,14 +159,20 @@ class PythonImage(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: PythonImageArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        # the policy pack reads these props: `suppress` covers the children, and analyzers are
-        # not told resource options, so the component states that its pushes are retained
+        # the policy pack reads these props: `suppress` covers the children, analyzers are not
+        # told resource options, so the component states that its pushes are retained, and
+        # the platforms of the index it pushes
         if not isinstance(args, Mapping):
             raise ConfigError(
                 f"PythonImage {name!r}: args must be a mapping of the documented keys, got "
                 f"{type(args).__name__}"
             )
-        props = {"suppress": dict(args.get("suppress", {})), "retainOnDelete": True}
+        props = {
+            "suppress": dict(args.get("suppress", {})),
+            "retainOnDelete": True,
+            # what the index it pushes holds (ARCH001 checks it: the builds may be per platform)
+            "platforms": list(args.get("platforms", DEFAULT_PLATFORMS)),
+        }
         super().__init__(TYPE, name, props, opts)
         missing = [k for k in _Required.__annotations__ if k not in args]
         if missing:
@@ -171,6 +181,7 @@ class PythonImage(pulumi.ComponentResource):
         # everything is checked before the one file this component writes (.dockerignore)
         app = _app_dir(name, args["app"])
         _check_repository(name, args["repository"])
+        _check_repository(name, args.get("cache_repository"), "cache_repository")
         try:
             lock = Lock.load(args.get("lock_file", DEFAULT_PATH))
         except LockError as exc:  # missing or corrupt: say which arg names it
@@ -189,6 +200,7 @@ class PythonImage(pulumi.ComponentResource):
         revision = "rev-" + hashlib.sha256(text.encode()).hexdigest()[:12]
         version = args.get("version", revision)
         repo = pulumi.Output.from_input(args["repository"])
+        cache_repo = pulumi.Output.from_input(args.get("cache_repository") or args["repository"])
         labels = {
             **args.get("labels", {}),
             **base_labels(spec, lock),
@@ -213,7 +225,7 @@ class PythonImage(pulumi.ComponentResource):
                     f"{name}-{_slug(p)}",
                     platforms=[provider_platform(p)],
                     tags=[pulumi.Output.concat(repo, f":{revision}-{_slug(p)}")],
-                    **_cache(repo, f"{cache_tag}-{_slug(p)}", cache_mode),
+                    **_cache(cache_repo, f"{cache_tag}-{_slug(p)}", cache_mode),
                     **common,
                     opts=child,
                 )
@@ -236,7 +248,7 @@ class PythonImage(pulumi.ComponentResource):
                 f"{name}-build",
                 platforms=[provider_platform(p) for p in platforms],
                 tags=tags,
-                **(_cache(repo, cache_tag, cache_mode) if cache else {}),
+                **(_cache(cache_repo, cache_tag, cache_mode) if cache else {}),
                 **common,
                 opts=child,
             )
@@ -338,17 +350,17 @@ def _app_dir(name: str, value: object) -> Path:
     return app
 
 
-def _check_repository(name: str, value: object) -> None:
+def _check_repository(name: str, value: object, key: str = "repository") -> None:
     """A repository known now must be one: `host/path`, no tag, no digest."""
-    if isinstance(value, pulumi.Output):
+    if isinstance(value, pulumi.Output) or (value is None and key != "repository"):
         return
     try:
         ref = ImageReference.parse(value) if isinstance(value, str) else None
     except InvalidReference as exc:
-        raise ConfigError(f"PythonImage {name!r}: repository: {exc}") from None
+        raise ConfigError(f"PythonImage {name!r}: {key}: {exc}") from None
     if ref is None or ref.tag is not None or ref.digest is not None:
         raise ConfigError(
-            f"PythonImage {name!r}: repository: {value!r} is not a repository; give one "
+            f"PythonImage {name!r}: {key}: {value!r} is not a repository; give one "
             "without tag or digest, e.g. 127.0.0.1:5000/api (the tags are the component's)"
         )
 

@@ -152,7 +152,8 @@ class LocalRegistry(pulumi.ComponentResource):
 
 
 class EcrRepositoryArgs(TypedDict, total=False):
-    """An ECR repository: immutable tags, scan on push, expiry of old images."""
+    """An ECR repository: immutable tags, scan on push, expiry of old images (or, with
+    `build_cache`, the mutable repository a build cache lives in)."""
 
     name: str
     """The repository name (default: the component name with a random suffix)."""
@@ -160,12 +161,17 @@ class EcrRepositoryArgs(TypedDict, total=False):
     """Untagged images are expired this many days after their push (default 14)."""
     keep_tagged: int
     """How many tagged images to keep; older ones are expired (default 100)."""
+    build_cache: bool
+    """A build-cache repository (PythonImage's `cache_repository`): mutable tags, since the
+    cache tag is rewritten by every build, and no scan on push (cache manifests are not images
+    anyone runs); default false: immutable tags, scanned."""
 
 
 class _Ecr(Model):
     name: str | None = Field(default=None, max_length=256)
     untagged_expiry_days: int = Field(default=14, ge=1)
     keep_tagged: int = Field(default=100, ge=1)
+    build_cache: bool = False
 
     @field_validator("name")
     @classmethod
@@ -235,9 +241,9 @@ class EcrRepository(pulumi.ComponentResource):
         repository = aws.ecr.Repository(
             f"{name}-repository",
             name=settings.name,
-            image_tag_mutability="IMMUTABLE",
+            image_tag_mutability="MUTABLE" if settings.build_cache else "IMMUTABLE",
             image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(
-                scan_on_push=True
+                scan_on_push=not settings.build_cache
             ),
             force_delete=False,  # deleting the stack must never delete pushed images
             opts=child,

@@ -29,6 +29,7 @@ REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage"
 REGISTRY_IMAGE = "docker:index/registryImage:RegistryImage"
 LEGACY_IMAGE = "docker:index/image:Image"
 COMPONENT_PREFIX = "imagepin:"
+PYTHON_IMAGE = "imagepin:index:PythonImage"
 RUN_TYPES = frozenset({CONTAINER, SERVICE, ECS_TASK, REMOTE_IMAGE})
 """Resources that run or pull an image."""
 PUSH_TYPES = frozenset({BUILD_IMAGE, BUILD_INDEX, REGISTRY_IMAGE, LEGACY_IMAGE})
@@ -91,6 +92,15 @@ class Resource:
     @property
     def is_component(self) -> bool:
         return self.type.startswith(COMPONENT_PREFIX)
+
+    @property
+    def parent_type(self) -> str | None:
+        """The parent's type, read from its URN (`urn:pulumi:<stack>::<project>::<types>::<name>`,
+        the last of the `$`-joined types being its own); None when the parent is not a URN."""
+        if self.parent is None or not self.parent.startswith("urn:pulumi:"):
+            return None
+        parts = self.parent.split("::")
+        return parts[2].rsplit("$", 1)[-1] if len(parts) >= 4 else None
 
     def get(self, *path: str | int) -> Any:
         return dig(self.inputs, *path)

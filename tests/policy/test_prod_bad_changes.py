@@ -89,6 +89,16 @@ def base(change: Callable[[str], str]) -> Callable[[list[RecordedResource]], Non
     return edit_dockerfile(lambda text: FROM.sub(lambda m: f"FROM {change(m.group(1))}", text))
 
 
+def amd64_only(resources: list[RecordedResource]) -> None:
+    """platforms: [linux/amd64] in the stack: the component pushes an index of one platform
+    (built as one image per platform, so the arm64 build is gone)."""
+    of(resources, "imagepin:index:PythonImage").inputs["platforms"] = ["linux/amd64"]
+    resources[:] = [
+        r for r in resources if not (r.type == IMAGE and "linux/arm64" in r.inputs["platforms"])
+    ]
+    assert any(r.type == IMAGE for r in resources)
+
+
 def drop_retain(resources: list[RecordedResource]) -> None:
     of(resources, IMAGE).options.pop("retainOnDelete", None)
     for r in resources:
@@ -106,7 +116,7 @@ CASES: dict[str, Callable[[list[RecordedResource]], None]] = {
     ),
     "DF004": edit_dockerfile(lambda t: re.sub(r"^USER .*$", "USER root", t, flags=re.M)),
     "SEC001": edit_image(buildArgs={"PYPI_TOKEN": "t0ps3cret"}),
-    "ARCH001": edit_image(platforms=["linux/amd64"]),
+    "ARCH001": amd64_only,
     "OPS001": drop_retain,
     "REG001": edit_image(tags=["quay.io/acme/service:1"]),
     "OPS002": hand_written_task(

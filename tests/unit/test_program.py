@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from components.cli_preview import run_preview
-from components.preview import Recording, Secret
+from components.preview import Recording, Secret, Unknown
 from imagepin.config import load_all, stack_bases
 from imagepin.lock import Lock, LockEntry
 
@@ -111,20 +111,32 @@ def test_staging_and_prod_push_to_ecr_and_run_on_ecs(recordings, stack: str) -> 
         "aws:iam/role:Role",
     } <= types
     assert "docker:index/container:Container" not in types
-    # ECR tags are immutable, so no registry cache (its tag is rewritten on every build): one
-    # build for both platforms, no per-platform split
-    (image,) = rec.of_type("docker-build:index:Image")
-    assert image.inputs["platforms"] == ["linux/amd64", "linux/arm64"]
-    assert errors(image) == []
-    assert "cacheTo" not in image.inputs
+    # ECR tags are immutable, so the registry cache lives in a second, mutable repository:
+    # one build per platform (each with its own cache tag there), joined by an index
+    images = rec.of_type("docker-build:index:Image")
+    assert sorted(i.inputs["platforms"][0] for i in images) == ["linux/amd64", "linux/arm64"]
+    for image in images:
+        assert errors(image) == []
+        # the cache repository's URL is known after it is created (test_python_image checks
+        # the refs PythonImage makes of a known `cache_repository`)
+        assert image.inputs["cacheFrom"] == [{"registry": {"ref": Unknown()}}]
+        assert image.inputs["cacheTo"][0]["registry"]["ref"] == Unknown()
+    (index,) = rec.of_type("docker-build:index:Index")
+    assert index.inputs["push"] is True
+    image = images[0]
     assert isinstance(image.inputs["registries"], Secret)
     (service,) = rec.of_type("aws:ecs/service:Service")
     assert service.inputs["launchType"] == "FARGATE"
     breaker = service.inputs["deploymentCircuitBreaker"]
     assert breaker == {"enable": True, "rollback": True}
     assert service.inputs["desiredCount"] == (2 if stack == "staging" else 3)
-    (repo,) = rec.of_type("aws:ecr/repository:Repository")
-    assert repo.inputs["imageTagMutability"] == "IMMUTABLE"
+    repos = {r.name: r.inputs for r in rec.of_type("aws:ecr/repository:Repository")}
+    assert repos["service-repository"]["imageTagMutability"] == "IMMUTABLE"
+    assert repos["service-repository"]["imageScanningConfiguration"] == {"scanOnPush": True}
+    cache = repos["service-buildcache-repository"]
+    assert cache["imageTagMutability"] == "MUTABLE"
+    assert cache["imageScanningConfiguration"] == {"scanOnPush": False}
+    assert cache["name"] == repos["service-repository"]["name"] + "-buildcache"
 
 
 def test_preview_cli_prints_json_with_markers(project: Path) -> None:

@@ -80,7 +80,11 @@ def test_single_platform_registers_one_pushed_retained_image(project: Path) -> N
     ]
     component, image = rec.resources
     assert image.parent == component.urn
-    assert component.inputs == {"suppress": {}, "retainOnDelete": True}
+    assert component.inputs == {
+        "suppress": {},
+        "retainOnDelete": True,
+        "platforms": ["linux/amd64"],
+    }
     assert image.options == {"retainOnDelete": True, "additionalSecretOutputs": ["secrets"]}
     dockerfile = expected_dockerfile()
     revision = image.inputs["labels"]["org.opencontainers.image.revision"]
@@ -164,6 +168,26 @@ def test_multi_platform_with_cache_builds_per_platform_and_joins_an_index(projec
         assert errors(resource) == []
     assert "hunter2" not in str(rec.display())
     assert rec.outputs["ref"].startswith("127.0.0.1:5000/api@sha256:")
+
+
+def test_the_cache_can_live_in_another_repository(project: Path) -> None:
+    # ECR: the image's repository has immutable tags, the cache one mutable ones
+    rec = build(
+        platforms=["linux/amd64", "linux/arm64"], cache_repository="127.0.0.1:5000/api-cache"
+    )
+    for image in rec.of_type("docker-build:index:Image"):
+        slug = image.inputs["platforms"][0].replace("/", "-")
+        ref = f"127.0.0.1:5000/api-cache:buildcache-{slug}"
+        assert image.inputs["cacheFrom"] == [{"registry": {"ref": ref}}]
+        assert image.inputs["cacheTo"][0]["registry"]["ref"] == ref
+        assert image.inputs["tags"][0].startswith("127.0.0.1:5000/api:rev-")
+    (index,) = rec.of_type("docker-build:index:Index")
+    assert index.inputs["tag"].startswith("127.0.0.1:5000/api:")
+
+
+def test_a_cache_repository_with_a_tag_is_refused(project: Path) -> None:
+    with pytest.raises(ConfigError, match=r"'api': cache_repository: .* is not a repository"):
+        build(cache_repository="127.0.0.1:5000/api-cache:latest")
 
 
 def test_without_cache_several_platforms_share_one_build(project: Path) -> None:

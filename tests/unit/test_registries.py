@@ -203,6 +203,18 @@ def test_ecr_repository_is_immutable_scanned_kept_and_expires_old_images() -> No
     ]
 
 
+def test_a_build_cache_repository_has_mutable_tags_and_no_scan() -> None:
+    rec = ecr({"name": "team/api-buildcache", "build_cache": True, "untagged_expiry_days": 1})
+    assert rec.named("api-repository").inputs == {
+        "name": "team/api-buildcache",
+        "imageTagMutability": "MUTABLE",  # every build moves the cache tag
+        "imageScanningConfiguration": {"scanOnPush": False},
+        "forceDelete": False,
+    }
+    rules = json.loads(rec.named("api-lifecycle").inputs["policy"])["rules"]
+    assert rules[0]["selection"]["countNumber"] == 1  # superseded cache manifests go quickly
+
+
 def test_ecr_credentials_are_handed_out_with_the_password_secret() -> None:
     rec = ecr({})
     assert "name" not in rec.named("api-repository").inputs  # Pulumi names it uniquely
@@ -251,5 +263,5 @@ def test_provider_host_infers_both_registries() -> None:
     assert all(p.optional for p in local_def.inputs.values())
     assert sorted(local_def.outputs) == ["address", "image", "volumeName"]
     ecr_def = result["component_definitions"]["EcrRepository"]
-    assert sorted(ecr_def.inputs) == ["keepTagged", "name", "untaggedExpiryDays"]
+    assert sorted(ecr_def.inputs) == ["buildCache", "keepTagged", "name", "untaggedExpiryDays"]
     assert sorted(ecr_def.outputs) == ["address", "arn", "password", "repositoryUrl", "username"]

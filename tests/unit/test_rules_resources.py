@@ -80,6 +80,41 @@ def test_arch001_notes_unknowns() -> None:
     ]
 
 
+PARENT = "urn:pulumi:prod::imagepin::imagepin:index:PythonImage::api"
+
+
+def component(platforms: Any = None) -> dict[str, Any]:
+    inputs = {"retainOnDelete": True, **({"platforms": platforms} if platforms else {})}
+    return {"type": "imagepin:index:PythonImage", "name": "api", "inputs": inputs, "urn": PARENT}
+
+
+def test_arch001_checks_a_python_image_by_the_index_it_pushes() -> None:
+    # with a registry cache the component builds one image per platform and joins them
+    split = [
+        image(f"api-{arch}", {"parent": PARENT}, push=True, platforms=[f"linux/{arch}"])
+        for arch in ("amd64", "arm64")
+    ]
+    whole = component(["linux/amd64", "linux/arm64"])
+    assert found([whole, *split], "ARCH001", PLATFORMS) == []
+    assert found([component(["linux/amd64"]), split[0]], "ARCH001", PLATFORMS) == [
+        'imagepin:index:PythonImage "api" pushes an image for linux/amd64, but the stack '
+        "requires linux/amd64, linux/arm64: missing linux/arm64; add it to platforms"
+    ]
+    assert noted([component()], "ARCH001", PLATFORMS) == [
+        'imagepin:index:PythonImage "api" does not state its platforms (made by an older imagepin)'
+    ]
+    assert noted([component(UNKNOWN)], "ARCH001", PLATFORMS) == [
+        'imagepin:index:PythonImage "api": platforms is unknown at preview'
+    ]
+
+
+def test_arch001_still_checks_per_platform_builds_nobody_joins() -> None:
+    # a hand-written build (no imagepin parent) pushes exactly what it builds
+    lone = image("lone", {"parent": "urn:pulumi:p::x::my:Thing::t"}, platforms=["linux/arm64"])
+    lone["inputs"]["push"] = True
+    assert len(found([lone], "ARCH001", PLATFORMS)) == 1
+
+
 def test_arch001_suppressed() -> None:
     suppressed(image(push=True, platforms=["linux/amd64"]), "ARCH001", PLATFORMS)
 
