@@ -563,6 +563,12 @@ DOORS = [
         {**IMAGE, "registry": {"address": "127.0.0.1:5000", "username": "u"}},
         ("registry must hold address, username and password",),
     ),
+    Door(
+        "PythonImage",
+        "cache repository with a tag",
+        {**IMAGE, "cache_repository": "127.0.0.1:5000/api-cache:latest"},
+        ("cache_repository:", "is not a repository"),
+    ),
     Door("PythonImage", "args not a mapping", ["app"], ("args must be a mapping",)),
     Door(
         "ContainerService",
@@ -635,6 +641,7 @@ DOORS = [
     Door("EcrRepository", "zero expiry", {"untagged_expiry_days": 0}, ("untagged_expiry_days",)),
     Door("EcrRepository", "count not a number", {"keep_tagged": "many"}, ("keep_tagged",)),
     Door("EcrRepository", "misspelt key", {"nmae": "api"}, ("nmae", "unknown key")),
+    Door("EcrRepository", "build_cache not a flag", {"build_cache": "sometimes"}, ("build_cache",)),
 ]
 
 
