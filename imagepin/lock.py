@@ -307,7 +307,10 @@ def atomic_write(path: Path, text: str) -> None:
 
 @contextlib.contextmanager
 def exclusive(path: Path | str, timeout: float = 60.0) -> Iterator[None]:
-    """Serialize read-modify-write of one lock file between processes (`<lock>.guard`)."""
+    """Serialize read-modify-write of one lock file between processes (`<lock>.guard`).
+
+    Holding the guard, it also removes the lock's temp files (`.<lock>.*.tmp`) a writer killed
+    mid-write left behind: every writer of the lock holds the guard, so none is live."""
     guard = FileLock(str(path) + ".guard", timeout=timeout)
     try:
         guard.acquire()
@@ -317,6 +320,10 @@ def exclusive(path: Path | str, timeout: float = 60.0) -> Iterator[None]:
             f"wait for it, or remove {path}.guard if no imagepin is running"
         ) from None
     try:
+        lock = Path(path)
+        for stale in (lock.parent if str(lock.parent) else Path()).glob(f".{lock.name}.*.tmp"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
         yield
     finally:
         guard.release()

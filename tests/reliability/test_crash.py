@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from collector import CrashRun, Report
 
-from imagepin.lock import Lock
+from imagepin.lock import Lock, exclusive
 
 import infra
 from faultproxy import FaultProxy
@@ -158,11 +158,13 @@ def test_sigkill_during_lock_refresh_leaves_old_or_new(world: World, report: Rep
         report.crashes.append(CrashRun("`imagepin lock refresh`", delay, outcome))
 
     leftovers = _leftovers(world.folder)
-    # a leftover temp file is never read: the next refresh works and writes the new lock
+    # a leftover temp file is never read: the next refresh works, writes the new lock and, as
+    # it holds the guard, sweeps the temp files killed writers left
     world.lock.write_bytes(world.old)
     again = run_cli("lock", "refresh", "--lock", str(world.lock), env=world.env, timeout=60)
     assert again.returncode == 0, again.stderr
     assert _judge(world, world.lock.read_text()) == "new"
+    assert _leftovers(world.folder) == []
     kills = sum(1 for r in report.crashes if r.kind == "`imagepin lock refresh`")
     report.crash_notes["refresh"] = (
         f"`imagepin lock refresh` of a {ENTRIES}-entry lock ({len(world.moved)} moved "
@@ -174,7 +176,8 @@ def test_sigkill_during_lock_refresh_leaves_old_or_new(world: World, report: Rep
         "the old lock or exactly the new one (all moved "
         "entries updated in one write, the others untouched); the next refresh never "
         "waited on the `images.lock.guard` file lock a killed process held (the kernel "
-        f"releases it). Temp files left by the kills: {len(leftovers)}."
+        f"releases it). Temp files left by the kills: {len(leftovers)}; after the next "
+        "refresh: 0."
     )
 
 
@@ -231,15 +234,19 @@ def test_sigkill_during_atomic_write_leaves_old_or_new(tmp_path: Path, report: R
     temps = [p for p in target.parent.iterdir() if p != target]
     assert all(p.name.startswith(".images.lock.") and p.name.endswith(".tmp") for p in temps)
     partial = sum(1 for p in temps if p.stat().st_size < len(new.encode()))
+    with exclusive(target):  # what every lock command does first
+        swept = [p for p in target.parent.iterdir() if p.name.endswith(".tmp")] == []
     report.crash_notes["atomic_write"] = (
         f"`imagepin.lock.atomic_write` writing a 32 MB file (about {duration:.2f} s with "
         f"fsync) was SIGKILLed {RUNS} times at random points: the target was always the whole "
         f"old or the whole new file. {len(temps)} temp files were left behind "
         f"(`.images.lock.*.tmp`, {partial} of them partial): a SIGKILL cannot run the "
         "`except` that removes them. They are never read (the lock is only read by its own "
-        "name, and every write makes a fresh unique temp name); they are harmless clutter "
-        "that `.gitignore` does not cover yet."
+        "name, and every write makes a fresh unique temp name), and the next lock command "
+        "removes them when it takes the `images.lock.guard` file lock (every writer holds it, "
+        f"so none is live): {'all' if swept else 'NOT all'} removed here."
     )
+    assert swept
     assert "old" in outcomes or "new" in outcomes
 
 

@@ -278,3 +278,18 @@ def test_an_unchanged_resolution_keeps_its_entry_byte_for_byte(tmp_path: Path) -
     entry = moved.entries["python:3.12-slim-bookworm"]
     assert entry.platforms == {"linux/amd64": D3}
     assert entry.resolved_at > WHEN
+
+
+def test_the_guard_sweeps_temp_files_a_killed_writer_left(tmp_path: Path) -> None:
+    path = tmp_path / "images.lock"
+    stale = [tmp_path / ".images.lock.k1ll3d.tmp", tmp_path / ".images.lock.abc_123.tmp"]
+    others = [tmp_path / ".other.lock.x.tmp", tmp_path / "images.lock.tmp", tmp_path / "notes.txt"]
+    for file in stale + others:
+        file.write_text("{partial")
+    with exclusive(path):
+        assert not any(f.exists() for f in stale)
+        atomic_write(path, '{"version": 1, "images": {}}\n')
+    assert all(f.exists() for f in others)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f.name for f in others] + ["images.lock", "images.lock.guard"]
+    )
