@@ -15,7 +15,6 @@ same request; the first one checks the resource with every rule and the rest rea
 
 from __future__ import annotations
 
-import gc
 import threading
 from collections.abc import Callable, Mapping
 from functools import lru_cache
@@ -300,9 +299,6 @@ def policy(rule: Rule, floor: bool = False) -> sdk.Policy:
 
 def build_pack(floor: bool = False) -> None:
     """Start the analyzer (prints its port, then serves until killed)."""
-    # everything loaded so far (the SDK, protobuf, the rules) lives as long as the process:
-    # kept out of the collector's generations, each collection only walks what a request made
-    gc.freeze()
     PolicyPack(
         name=PACK_NAME,
         policies=[policy(rule, floor) for rule in RULES.values()],
