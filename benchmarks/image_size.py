@@ -14,7 +14,9 @@ both above the base the image runs on, whether a compiler is present, and what t
 the base are made of, measured inside the image: the app (`/usr/src/app`), the installed
 dependency closure of the requirements files (the files each distribution's RECORD lists,
 sized like Docker sizes a layer), the Debian packages added to the base (`dpkg-query`
-Installed-Size) and the leftovers (apt's caches, pip's cache, the venv's own pip/setuptools).
+Installed-Size), the package manager's state those installs rewrote (dpkg's database,
+debconf's, ldconfig's cache: read from the pushed layers) and the leftovers (apt's caches, pip's
+cache, the venv's own pip/setuptools).
 
 Targets (`met` per target):
   - each imagepin layout adds at most 1.05 x (app + installed dependencies [+ runtime packages]);
@@ -26,9 +28,12 @@ Targets (`met` per target):
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
+import tarfile
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +43,7 @@ from _common import (
     RUNTIME_BASE,
     Workspace,
     bench_workspace,
+    infra,
     local_base,
     naive_dockerfile,
     platform_manifest,
@@ -150,6 +156,27 @@ def probe(ws: Workspace, image: str) -> dict[str, Any]:
     return {**json.loads(out), **shell_probe(ws, image)}
 
 
+# What dpkg, debconf and ldconfig rewrite whenever a package is installed: their databases and
+# caches, not part of any package's Installed-Size. A rewritten file is stored whole in the
+# layer, even when its content did not change (debconf's templates.dat is).
+PACKAGE_STATE = ("var/lib/dpkg/", "var/cache/debconf/", "var/cache/ldconfig/", "etc/ld.so.cache")
+
+
+def package_state_bytes(repository: str, layers: list[dict[str, Any]]) -> dict[str, int]:
+    """Bytes of package-manager state files in these layers (from the registry), per folder."""
+    found: dict[str, int] = {}
+    for layer in layers:
+        url = f"http://{infra.OPEN_REGISTRY}/v2/{repository}/blobs/{layer['digest']}"
+        with urllib.request.urlopen(url, timeout=60) as resp:
+            blob = io.BytesIO(resp.read())
+        with tarfile.open(fileobj=blob, mode="r:*") as tar:
+            for member in tar:
+                prefix = next((p for p in PACKAGE_STATE if member.name.startswith(p)), None)
+                if prefix is not None and member.isfile():
+                    found[prefix] = found.get(prefix, 0) + member.size
+    return found
+
+
 def compressed(manifest: dict[str, Any]) -> tuple[int, set[str]]:
     layers = manifest["layers"]
     return sum(layer["size"] for layer in layers), {layer["digest"] for layer in layers}
@@ -197,6 +224,8 @@ def measure(ws: Workspace, name: str, base: dict[str, Any]) -> dict[str, Any]:
     }
     deps = sum(facts["dependencies"].values())
     runtime = sum(added_packages.values())
+    new_layers = [layer for layer in manifest["layers"] if layer["digest"] not in base["layers"]]
+    state = package_state_bytes(repository, new_layers) if added_packages else {}
     above = uncompressed - base["uncompressed_bytes"]
     leftovers = {
         key: facts[key] - base_facts[key]
@@ -209,9 +238,7 @@ def measure(ws: Workspace, name: str, base: dict[str, Any]) -> dict[str, Any]:
         "uncompressed_bytes": uncompressed,
         "compressed_bytes": size,
         "above_base_uncompressed_bytes": above,
-        "above_base_compressed_bytes": sum(
-            layer["size"] for layer in manifest["layers"] if layer["digest"] not in base["layers"]
-        ),
+        "above_base_compressed_bytes": sum(layer["size"] for layer in new_layers),
         "compiler_present": bool(facts["compiler"]),
         "compilers": facts["compiler"],
         "app_bytes": facts["app_bytes"],
@@ -220,7 +247,15 @@ def measure(ws: Workspace, name: str, base: dict[str, Any]) -> dict[str, Any]:
         "runtime_packages_bytes": runtime,
         "runtime_packages": added_packages,
         "leftovers": leftovers,
-        "unexplained_bytes": above - facts["app_bytes"] - deps - runtime - sum(leftovers.values()),
+        # rewritten when the runtime packages were installed (measured in the pushed layers)
+        "package_manager_state_bytes": sum(state.values()),
+        "package_manager_state": state,
+        "unexplained_bytes": above
+        - facts["app_bytes"]
+        - deps
+        - runtime
+        - sum(leftovers.values())
+        - sum(state.values()),
     }
 
 
