@@ -51,6 +51,21 @@ def time_imagepin(refs: list[str]) -> float:
     return elapsed
 
 
+def startup_s(runs: int) -> float:
+    """`imagepin lock show --json` of an empty lock: the process, its imports, no request (the
+    floor every `lock add` pays before its first byte goes out)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        lock = Path(tmp) / "images.lock"
+        lock.write_text('{"version": 1, "images": {}}\n')
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            cmd = [IMAGEPIN, "lock", "show", "--json", "--lock", str(lock)]
+            subprocess.run(cmd, check=True, capture_output=True)
+            times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
 def time_both(host: str, repo: str, n: int, runs: int) -> dict[str, object]:
     refs = [f"{host}/{repo}:{i}" for i in range(n)]
     imagepin_runs = [time_imagepin(refs) for _ in range(runs)]
@@ -89,6 +104,9 @@ def main() -> None:
         )
 
     figures: dict[str, object] = {"benchmark": "lock_resolve", "references": n}
+    # for loopback's target the whole `lock add` would have to finish in a tenth of the skopeo
+    # loop: compare that budget with this floor
+    figures["imagepin_startup_s"] = round(startup_s(1 if args.quick else 5), 3)
     settings: dict[str, float | None] = {"loopback": None}
     settings |= {f"rtt_{ms:g}ms": ms / 1000 for ms in args.rtt_ms}
     for label, delay in settings.items():
