@@ -167,12 +167,14 @@ class PythonImage(pulumi.ComponentResource):
                 f"PythonImage {name!r}: args must be a mapping of the documented keys, got "
                 f"{type(args).__name__}"
             )
-        props = {
+        given = args.get("platforms", DEFAULT_PLATFORMS)
+        props: dict[str, Any] = {
             "suppress": dict(args.get("suppress", {})),
             "retainOnDelete": True,
-            # what the index it pushes holds (ARCH001 checks it: the builds may be per platform)
-            "platforms": list(args.get("platforms", DEFAULT_PLATFORMS)),
         }
+        if isinstance(given, (list, tuple)):  # anything else is refused below
+            # what the index it pushes holds (ARCH001 checks it: the builds may be per platform)
+            props["platforms"] = [str(p) for p in given]
         super().__init__(TYPE, name, props, opts)
         missing = [k for k in _Required.__annotations__ if k not in args]
         if missing:

@@ -176,7 +176,7 @@ def add(
         _print_entries(lock, keys, as_json)
         return
     # one line per reference, the digest whole and unwrapped (to copy); `show` draws the table
-    out.print(f"{lock.path}: {len(keys)} reference(s) recorded", soft_wrap=True)
+    out.print(f"{lock.path}: {len(keys)} reference(s) recorded", soft_wrap=True, markup=False)
     for key in keys:
         entry = lock.entries[key]
         platforms = ", ".join(entry.platforms) or "single manifest"

@@ -563,6 +563,10 @@ DOORS = [
         {**IMAGE, "registry": {"address": "127.0.0.1:5000", "username": "u"}},
         ("registry must hold address, username and password",),
     ),
+    Door("PythonImage", "platforms a number", {**IMAGE, "platforms": 5}, ("platforms",)),
+    Door(
+        "PythonImage", "platforms a string", {**IMAGE, "platforms": "linux/amd64"}, ("platforms",)
+    ),
     Door(
         "PythonImage",
         "cache repository with a tag",
