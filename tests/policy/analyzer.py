@@ -7,6 +7,7 @@ camelCase property names, secrets as `{SIG: SECRET_SIG, "value": ...}`, unknowns
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -152,3 +153,8 @@ def wire(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [wire(v) for v in value]
     return value
+
+
+def digest(text: str) -> str:
+    """A made-up digest, stable for `text` (nothing is pulled under mocks)."""
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()

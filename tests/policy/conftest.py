@@ -6,21 +6,16 @@ name, with made-up digests (nothing is pulled or pushed at preview).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from pathlib import Path
 
 import pytest
-from analyzer import ROOT
+from analyzer import ROOT, digest
 
 from imagepin.config import bases_from_stacks
 
 PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "stacks", "policies", "app")
-
-
-def digest(text: str) -> str:
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 @pytest.fixture

@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from analyzer import Analyzer, diagnostics, wire
-from conftest import digest
+from analyzer import Analyzer, diagnostics, digest, wire
 
 from components.cli_preview import run_preview
 from components.preview import RecordedResource
