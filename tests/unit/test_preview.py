@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pulumi
 import pulumi_docker as docker
 import pulumi_docker_build as db
@@ -102,3 +104,23 @@ def test_schema_check_catches_what_the_provider_would_reject(mutate, expected) -
     mutate(image.inputs)
     problems = errors(image)
     assert any(expected in p for p in problems), problems
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_collector_is_paused_while_the_program_runs_then_left_as_found(enabled: bool) -> None:
+    seen: list[bool] = []
+
+    def program() -> None:
+        seen.append(gc.isenabled())
+        image_program()
+
+    (gc.enable if enabled else gc.disable)()
+    try:
+        record(program)
+        assert seen == [False]
+        assert gc.isenabled() is enabled
+        with pytest.raises(RuntimeError, match="boom"):
+            record(lambda: (_ for _ in ()).throw(RuntimeError("boom")))
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
