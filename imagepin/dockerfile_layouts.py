@@ -53,6 +53,18 @@ def _env(*pairs: str) -> list[str]:
     return _continued(f"ENV {pairs[0]}", pairs[1:], prefix="    ")
 
 
+# apt's hook runs dpkg-preconfigure before unpacking. Without apt-utils (the official Python,
+# Debian and Ubuntu images have none) it configures nothing, yet it opens debconf's database
+# read-write, which copies the unchanged templates.dat (~0.8 MB) into the layer. With or without
+# it, maintainer scripts that use debconf run as usual (noninteractive, so on defaults). A file
+# given with -c is read after apt.conf.d, so it can clear the hook 70debconf adds.
+_APT_CONF = "/tmp/imagepin-apt.conf"
+_NO_PRECONFIGURE_NOTE = (
+    "# dpkg-preconfigure off: without apt-utils it does nothing but copy debconf's database "
+    "into the layer"
+)
+
+
 def _packages(stage: Stage, names: Sequence[str]) -> list[str]:
     """Install OS packages: no recommends, no caches or lists left in the layer."""
     if not names:
@@ -60,17 +72,21 @@ def _packages(stage: Stage, names: Sequence[str]) -> list[str]:
     ordered = " ".join(sorted(dict.fromkeys(names)))
     if stage.packager == "apk":
         return [f"RUN apk add --no-cache {ordered}"]
-    return _continued(
-        "RUN apt-get update",
-        [
-            f"apt-get install -y --no-install-recommends {ordered}",
-            # downloaded .debs and apt's package caches (~80 MB on Debian roots without Docker
-            # Hub's docker-clean apt setting), the lists, apt's logs and dpkg/debconf backups
-            "apt-get clean",
-            "rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log "
-            "/var/lib/dpkg/*-old /var/cache/debconf/*-old",
-        ],
-    )
+    return [
+        _NO_PRECONFIGURE_NOTE,
+        *_continued(
+            f"RUN echo '#clear DPkg::Pre-Install-Pkgs;' > {_APT_CONF}",
+            [
+                "apt-get update",
+                f"apt-get -c {_APT_CONF} install -y --no-install-recommends {ordered}",
+                # downloaded .debs and apt's package caches (~80 MB on Debian roots without Docker
+                # Hub's docker-clean apt setting), the lists, apt's logs and dpkg/debconf backups
+                "apt-get clean",
+                f"rm -rf {_APT_CONF} /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt "
+                "/var/log/dpkg.log /var/lib/dpkg/*-old /var/cache/debconf/*-old",
+            ],
+        ),
+    ]
 
 
 def _user(stage: Stage, uid: int) -> list[str]:

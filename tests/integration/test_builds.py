@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import sys
+import tarfile
 import time
 import urllib.error
 import urllib.request
@@ -30,6 +31,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from _common import (  # shared with the image benchmarks
     NO_COMPILER,
     Workspace,
+    local_base,
     naive_dockerfile,
     prepare_workspace,
 )
@@ -133,6 +135,31 @@ def test_builder_layout_compiles_in_the_builder_only(ws: Workspace) -> None:
     packages = ws.docker("run", "--rm", image, "dpkg-query", "-W", "-f", "${Package}\\n")
     assert "libpq5" in packages.split()
     assert not {"build-essential", "libpq-dev", "gcc", "python3-dev"} & set(packages.split())
+    # the runtime stage's apt install keeps debconf's database out of its layer (dpkg-preconfigure
+    # off): no file of /var/cache/debconf is copied above the slim base (deletions of its backups,
+    # zero-byte whiteouts, aside), while dpkg's status is
+    added = files_above_base(ws, image, local_base("python:3.11-slim-bookworm"))
+    assert "var/lib/dpkg/status" in added
+    debconf = [n for n in added if n.startswith("var/cache/debconf/") and "/.wh." not in n]
+    assert not debconf
+
+
+def files_above_base(ws: Workspace, image: str, base: str) -> set[str]:
+    """Regular files in the layers `image` adds on top of `base` (read from `docker save`)."""
+    layers = "{{json .RootFS.Layers}}"
+    below = len(json.loads(ws.docker("image", "inspect", "--format", layers, base)))
+    archive = ws.root / "saved.tar"
+    ws.docker("save", "-o", str(archive), image)
+    try:
+        with tarfile.open(archive) as outer:
+            manifest = json.load(outer.extractfile("manifest.json"))  # type: ignore[arg-type]
+            found: set[str] = set()
+            for name in manifest[0]["Layers"][below:]:
+                with tarfile.open(fileobj=outer.extractfile(name)) as layer:
+                    found |= {m.name for m in layer if m.isfile()}
+            return found
+    finally:
+        archive.unlink()
 
 
 def test_debian_apt_layout_runs_debians_python(ws: Workspace) -> None:

@@ -113,10 +113,12 @@ CMD ["python3", "-m", "service"]
 BUILDER_DOCKERFILE = f"""\
 # Rendered by imagepin (layout: builder); edit the stack config, not this file.
 FROM 127.0.0.1:5000/library/python:3.11-bookworm@{FULL} AS builder
-RUN apt-get update \\
- && apt-get install -y --no-install-recommends build-essential libpq-dev \\
+# dpkg-preconfigure off: without apt-utils it does nothing but copy debconf's database into the layer
+RUN echo '#clear DPkg::Pre-Install-Pkgs;' > /tmp/imagepin-apt.conf \\
+ && apt-get update \\
+ && apt-get -c /tmp/imagepin-apt.conf install -y --no-install-recommends build-essential libpq-dev \\
  && apt-get clean \\
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log /var/lib/dpkg/*-old /var/cache/debconf/*-old
+ && rm -rf /tmp/imagepin-apt.conf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log /var/lib/dpkg/*-old /var/cache/debconf/*-old
 RUN python3 -m venv --without-pip /opt/venv
 WORKDIR /usr/src/app
 COPY requirements.txt requirements-native.txt ./
@@ -129,10 +131,12 @@ FROM 127.0.0.1:5000/library/python:3.11-slim-bookworm@{SLIM}
 ENV PYTHONDONTWRITEBYTECODE=1 \\
     PYTHONUNBUFFERED=1 \\
     PATH=/opt/venv/bin:$PATH
-RUN apt-get update \\
- && apt-get install -y --no-install-recommends libpq5 \\
+# dpkg-preconfigure off: without apt-utils it does nothing but copy debconf's database into the layer
+RUN echo '#clear DPkg::Pre-Install-Pkgs;' > /tmp/imagepin-apt.conf \\
+ && apt-get update \\
+ && apt-get -c /tmp/imagepin-apt.conf install -y --no-install-recommends libpq5 \\
  && apt-get clean \\
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log /var/lib/dpkg/*-old /var/cache/debconf/*-old
+ && rm -rf /tmp/imagepin-apt.conf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log /var/lib/dpkg/*-old /var/cache/debconf/*-old
 {USER}
 COPY --from=builder /opt/venv /opt/venv
 WORKDIR /usr/src/app
@@ -146,10 +150,12 @@ CMD ["python3", "-m", "service"]
 DEBIAN_APT_DOCKERFILE = f"""\
 # Rendered by imagepin (layout: debian-apt); edit the stack config, not this file.
 FROM 127.0.0.1:5000/library/debian:bookworm@{DEBIAN} AS builder
-RUN apt-get update \\
- && apt-get install -y --no-install-recommends python3 python3-pip python3-venv \\
+# dpkg-preconfigure off: without apt-utils it does nothing but copy debconf's database into the layer
+RUN echo '#clear DPkg::Pre-Install-Pkgs;' > /tmp/imagepin-apt.conf \\
+ && apt-get update \\
+ && apt-get -c /tmp/imagepin-apt.conf install -y --no-install-recommends python3 python3-pip python3-venv \\
  && apt-get clean \\
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log /var/lib/dpkg/*-old /var/cache/debconf/*-old
+ && rm -rf /tmp/imagepin-apt.conf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log /var/lib/dpkg/*-old /var/cache/debconf/*-old
 RUN python3 -m venv --without-pip /opt/venv
 WORKDIR /usr/src/app
 COPY requirements.txt ./
@@ -161,10 +167,12 @@ FROM 127.0.0.1:5000/library/debian:bookworm@{DEBIAN}
 ENV PYTHONDONTWRITEBYTECODE=1 \\
     PYTHONUNBUFFERED=1 \\
     PATH=/opt/venv/bin:$PATH
-RUN apt-get update \\
- && apt-get install -y --no-install-recommends python3 \\
+# dpkg-preconfigure off: without apt-utils it does nothing but copy debconf's database into the layer
+RUN echo '#clear DPkg::Pre-Install-Pkgs;' > /tmp/imagepin-apt.conf \\
+ && apt-get update \\
+ && apt-get -c /tmp/imagepin-apt.conf install -y --no-install-recommends python3 \\
  && apt-get clean \\
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log /var/lib/dpkg/*-old /var/cache/debconf/*-old
+ && rm -rf /tmp/imagepin-apt.conf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log /var/lib/dpkg/*-old /var/cache/debconf/*-old
 {USER}
 COPY --from=builder /opt/venv /opt/venv
 WORKDIR /usr/src/app
@@ -178,10 +186,12 @@ CMD ["python3", "-m", "service"]
 ROCK_DOCKERFILE = f"""\
 # Rendered by imagepin (layout: ubuntu-rock); edit the stack config, not this file.
 FROM docker.io/library/ubuntu:24.04@{UBUNTU} AS builder
-RUN apt-get update \\
- && apt-get install -y --no-install-recommends python3 python3-pip python3-venv \\
+# dpkg-preconfigure off: without apt-utils it does nothing but copy debconf's database into the layer
+RUN echo '#clear DPkg::Pre-Install-Pkgs;' > /tmp/imagepin-apt.conf \\
+ && apt-get update \\
+ && apt-get -c /tmp/imagepin-apt.conf install -y --no-install-recommends python3 python3-pip python3-venv \\
  && apt-get clean \\
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log /var/lib/dpkg/*-old /var/cache/debconf/*-old
+ && rm -rf /tmp/imagepin-apt.conf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log /var/lib/dpkg/*-old /var/cache/debconf/*-old
 RUN python3 -m venv --without-pip /opt/venv
 WORKDIR /usr/src/app
 COPY requirements.txt ./
