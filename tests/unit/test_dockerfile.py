@@ -418,3 +418,31 @@ def test_dockerignore_defaults_then_extras() -> None:
 def test_the_sample_app_carries_the_rendered_dockerignore() -> None:
     app = Path(__file__).resolve().parents[2] / "app"
     assert (app / ".dockerignore").read_text() == render_dockerignore(spec())
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {
+            "layout": "builder",
+            "build_packages": ["build-essential"],
+            "runtime_packages": ["libpq5"],
+        },
+        {"runtime_packages": ["libpq5"]},
+        {"layout": "debian-apt", "runtime_packages": ["libpq5"]},
+        {"layout": "ubuntu-rock", "python": "3.12", "mirror": "docker.io"},
+    ],
+    ids=["slim", "builder", "slim+packages", "debian-apt", "ubuntu-rock"],
+)
+def test_every_layout_passes_imagepins_own_dockerfile_rules(
+    lock: Lock, overrides: dict[str, object]
+) -> None:
+    """What imagepin renders is what its policy asks for: no rule finds anything in it (the
+    apt steps included: -c before install, recommends off, lists removed)."""
+    from imagepin.check import check_text
+    from imagepin.rules.base import Settings
+
+    text = render(spec(**overrides), lock)
+    report = check_text(text, Settings(lock=lock, today=WHEN.date()), file="rendered")
+    assert report.violations == (), [f"{v.rule}: {v.message}" for v in report.violations]
