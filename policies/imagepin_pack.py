@@ -16,7 +16,7 @@ same request; the first one checks the resource with every rule and the rest rea
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ from sdk_bridge import origin, plain, same
 
 from imagepin.check import Report, check_resources
 from imagepin.errors import ImagepinError
-from imagepin.rules import RULES, SUPPRESSION_RULES, Rule, Settings, Severity
+from imagepin.rules import RULES, SUPPRESSION_RULES, Note, Rule, Settings, Severity
 from imagepin.rules.image_dockerfile import ALL_DOCKERFILE_RULES
 from imagepin.rules.pin001_base_digest import remediate as pin_from_lock
 from imagepin.rules.resources import BUILD_IMAGE, COMPONENT_PREFIX, Resource
@@ -115,9 +115,14 @@ class _Analysis:
                 tuple(v for v in report.violations if v.rule == r.id),
                 tuple(n for n in report.notes if n.rule in (r.id, everyone)),
             )
-            notes = "; ".join(f"{n.where}: {n.message}" for n in part.notes)
+            notes = _joined(part.notes)
             self.found[r.id] = (_known[r.id], part, notes)
         return self.found[rule.id][1], self.found[rule.id][2]
+
+
+def _joined(notes: Iterable[Note]) -> str:
+    """Notes (why a rule skipped something) as one not-applicable reason."""
+    return "; ".join(f"{n.where}: {n.message}" for n in notes)
 
 
 def _analysis(args: ResourceValidationArgs) -> _Analysis:
@@ -234,7 +239,7 @@ def _stack_validation(rule: Rule) -> Callable[[StackValidationArgs, ReportViolat
         by_name = {r["name"]: urn for urn, r in records.items()}
         for v in report.violations:
             report_violation(f"{v.where}: {v.message}", by_name.get(v.resource or ""))
-        notes = "; ".join(f"{n.where}: {n.message}" for n in report.notes)
+        notes = _joined(report.notes)
         if notes and not report.violations:
             args.not_applicable(notes)
 
