@@ -321,7 +321,7 @@ def exclusive(path: Path | str, timeout: float = 60.0) -> Iterator[None]:
         ) from None
     try:
         lock = Path(path)
-        for stale in (lock.parent if str(lock.parent) else Path()).glob(f".{lock.name}.*.tmp"):
+        for stale in lock.parent.glob(f".{lock.name}.*.tmp"):
             with contextlib.suppress(OSError):
                 stale.unlink()
         yield
