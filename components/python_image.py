@@ -183,7 +183,8 @@ class PythonImage(pulumi.ComponentResource):
         # everything is checked before the one file this component writes (.dockerignore)
         app = _app_dir(name, args["app"])
         _check_repository(name, args["repository"])
-        _check_repository(name, args.get("cache_repository"), "cache_repository")
+        if args.get("cache_repository") is not None:
+            _check_repository(name, args["cache_repository"], "cache_repository")
         try:
             lock = Lock.load(args.get("lock_file", DEFAULT_PATH))
         except LockError as exc:  # missing or corrupt: say which arg names it
@@ -354,7 +355,7 @@ def _app_dir(name: str, value: object) -> Path:
 
 def _check_repository(name: str, value: object, key: str = "repository") -> None:
     """A repository known now must be one: `host/path`, no tag, no digest."""
-    if isinstance(value, pulumi.Output) or (value is None and key != "repository"):
+    if isinstance(value, pulumi.Output):
         return
     try:
         ref = ImageReference.parse(value) if isinstance(value, str) else None
