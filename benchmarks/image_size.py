@@ -157,8 +157,9 @@ def probe(ws: Workspace, image: str) -> dict[str, Any]:
 
 
 # What dpkg, debconf and ldconfig rewrite whenever a package is installed: their databases and
-# caches, not part of any package's Installed-Size. A rewritten file is stored whole in the
-# layer, even when its content did not change (debconf's templates.dat is).
+# caches, not part of any package's Installed-Size. A file opened for writing is stored whole in
+# the layer, even when its content did not change: debconf's templates.dat was, until imagepin's
+# apt steps turned dpkg-preconfigure off (it now reads 0 here).
 PACKAGE_STATE = ("var/lib/dpkg/", "var/cache/debconf/", "var/cache/ldconfig/", "etc/ld.so.cache")
 
 
