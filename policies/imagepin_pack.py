@@ -38,7 +38,7 @@ from sdk_bridge import origin, plain, same
 
 from imagepin.check import Report, check_resources
 from imagepin.errors import ImagepinError
-from imagepin.rules import RULES, SUPPRESSION_RULES, Note, Rule, Settings, Severity
+from imagepin.rules import RULES, SUPPRESSION_RULES, Note, Rule, Settings, Severity, Violation
 from imagepin.rules.image_dockerfile import ALL_DOCKERFILE_RULES
 from imagepin.rules.pin001_base_digest import remediate as pin_from_lock
 from imagepin.rules.resources import BUILD_IMAGE, COMPONENT_PREFIX, Resource
@@ -109,14 +109,20 @@ class _Analysis:
         report = check_resources(
             [self.resource], settings, rules, context=_component_context(), per_rule=_known
         )
-        for r in rules:
-            everyone = ALL_DOCKERFILE_RULES if "dockerfile" in r.scope else r.id
-            part = Report(
-                tuple(v for v in report.violations if v.rule == r.id),
-                tuple(n for n in report.notes if n.rule in (r.id, everyone)),
-            )
-            notes = _joined(part.notes)
-            self.found[r.id] = (_known[r.id], part, notes)
+        # one pass over the findings, each to its rule's part (in the report's order); a note
+        # about the Dockerfile as a whole goes to every Dockerfile rule
+        parts: dict[str, tuple[list[Violation], list[Note]]] = {r.id: ([], []) for r in rules}
+        for v in report.violations:
+            if v.rule in parts:
+                parts[v.rule][0].append(v)
+        dockerfile_rules = [r.id for r in rules if "dockerfile" in r.scope]
+        for n in report.notes:
+            for rule_id in dockerfile_rules if n.rule == ALL_DOCKERFILE_RULES else (n.rule,):
+                if rule_id in parts:
+                    parts[rule_id][1].append(n)
+        for rule_id, (violations, notes) in parts.items():
+            part = Report(tuple(violations), tuple(notes))
+            self.found[rule_id] = (_known[rule_id], part, _joined(notes))
         return self.found[rule.id][1], self.found[rule.id][2]
 
 
@@ -139,6 +145,7 @@ def _analysis(args: ResourceValidationArgs) -> _Analysis:
                 return previous
     record = _record(args.resource_type, args.name, args.urn, args.props, parent)
     _last.analysis = _Analysis(record, source)
+    _remember(_last.analysis.resource)
     return _last.analysis
 
 
@@ -192,13 +199,21 @@ def _record(kind: str, name: str, urn: str, props: Any, parent: str | None) -> d
 
 
 _settings_cache: dict[str, Settings] = {}
+_last_config: dict[str, tuple[Mapping[str, Any], Settings]] = {}
+"""Each policy's last config and its settings: the SDK hands every validation a fresh copy of
+the same config, so an equal copy is answered without building the cache key."""
 
 
-def _settings(config: Mapping[str, Any]) -> Settings:
+def _settings(config: Mapping[str, Any], policy: str | None = None) -> Settings:
     """Settings for one policy's config, read once per config (and lock file) per process."""
+    last = _last_config.get(policy) if policy is not None else None
+    if last is not None and last[0] == config:
+        return last[1]
     key = repr(sorted(config.items()))
     if key not in _settings_cache:
         _settings_cache[key] = settings_from_config(config, search=[REPO])
+    if policy is not None:
+        _last_config[policy] = (config, _settings_cache[key])
     return _settings_cache[key]
 
 
@@ -207,9 +222,8 @@ def _resource_validation(rule: Rule) -> Callable[[ResourceValidationArgs, Report
         if not _relevant(rule, args.resource_type, args.props):
             return
         analysis = _analysis(args)
-        _remember(analysis.resource)
         try:
-            report, notes = analysis.report(rule, _settings(args.get_config() or {}))
+            report, notes = analysis.report(rule, _settings(args.get_config() or {}, rule.id))
         except ImagepinError as exc:
             report_violation(f"{args.resource_type} {args.name!r}: {exc}", None)
             return
