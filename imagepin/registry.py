@@ -28,12 +28,18 @@ from imagepin.errors import (
     DigestMismatch,
     ManifestNotFound,
     RegistryProtocolError,
-    RegistryUnavailable,
-    RegistryUnreachable,
     UnsupportedMediaType,
 )
 from imagepin.refs import ImageReference as Ref
-from imagepin.registry_auth import Authenticator, CredentialStore, LoopLocal, login_command
+from imagepin.registry_auth import Authenticator, CredentialStore, LoopLocal
+from imagepin.registry_faults import (
+    MAX_DELAY,
+    from_a_tls_port,
+    retry_after,
+    spoke_http_to_tls,
+    unavailable,
+    unreachable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +52,6 @@ INDEX_MEDIA_TYPES = frozenset({OCI_INDEX, DOCKER_LIST})
 _HASHES = frozenset({"sha256", "sha384", "sha512"})
 DOCKER_HUB_API = "registry-1.docker.io"
 MAX_REDIRECTS = 5
-MAX_DELAY = 30.0  # seconds: the cap on one backoff, and the longest Retry-After waited out
 _BROKEN = "the registry or a proxy in front of it is broken; check --mirror or use the origin"
 _DROPPED = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
 _REWRITTEN = "refusing to pin it. A mirror or proxy serves other content; check --mirror"
@@ -223,11 +228,11 @@ class RegistryClient:
                 ) from None
             except _DROPPED as exc:  # the connection broke mid-exchange: worth another try
                 if attempt == self.max_retries:
-                    raise _unreachable(httpx.URL(url), method, exc, self.timeout) from None
+                    raise unreachable(httpx.URL(url), method, exc, self.timeout) from None
                 await self._sleep(self._delay(attempt, None) or 0.0)
                 continue
             except httpx.TransportError as exc:
-                raise _unreachable(httpx.URL(url), method, exc, self.timeout) from None
+                raise unreachable(httpx.URL(url), method, exc, self.timeout) from None
             if response.status_code != 429 and response.status_code < 500:
                 return response
             delay = self._delay(attempt, response)
@@ -235,11 +240,11 @@ class RegistryClient:
                 break
             log.debug("%s %s: %s; retry in %.2fs", method, url, response.status_code, delay)
             await self._sleep(delay)
-        raise _unavailable(response, attempt + 1, time.monotonic() - started)
+        raise unavailable(response, attempt + 1, time.monotonic() - started)
 
     def _delay(self, attempt: int, response: Response | None) -> float | None:
         """Jittered exponential backoff, at least Retry-After; None when that is over the cap."""
-        wanted = _retry_after(response)
+        wanted = retry_after(response)
         if wanted > MAX_DELAY:
             return None
         jittered = self.backoff * 2.0**attempt * random.uniform(0.5, 1.0)
@@ -250,42 +255,13 @@ def _parse(ref: Ref | str) -> Ref:
     return ref if isinstance(ref, Ref) else Ref.parse(ref)
 
 
-def _retry_after(response: Response | None) -> float:
-    """Retry-After as delay-seconds, the form registries send; 0 when absent or a date."""
-    value = response.headers.get("retry-after", "").strip() if response else ""
-    return float(value) if value.isdigit() else 0.0
-
-
-def _unreachable(url: httpx.URL, method: str, exc: Exception, timeout: float) -> Exception:
-    host, reason = url.netloc.decode(), str(exc) or type(exc).__name__
-    if isinstance(exc, httpx.TimeoutException):
-        reason = f"timed out, no answer within {timeout:g}s"
-    hint = "a plain-http registry off loopback must be listed in --insecure"
-    if "ssl" in reason.lower() or "certificate" in reason.lower():
-        hint = f"if {host} serves plain http or a self-signed certificate, list it in --insecure"
-    return RegistryUnreachable(
-        f"cannot reach {host} over {url.scheme} for {method} {url.path}: {reason}. Is the "
-        f"registry running? Check its address, your network and --mirror; {hint}"
-    )
-
-
-def _unavailable(response: Response, attempts: int, elapsed: float) -> Exception:
-    host, status, wait = response.url.netloc.decode(), response.status_code, _retry_after(response)
-    advice = "it is overloaded or down: try again later or use a --mirror"
-    if status == 429:
-        advice = f"rate limited: run `{login_command(host)}`, wait and retry, or use a --mirror"
-    asked = f", then asked for {wait:g}s more (cap {MAX_DELAY:g}s)" if wait > MAX_DELAY else ""
-    return RegistryUnavailable(
-        f"{host} answered {status} {response.reason_phrase} to {response.request.method} "
-        f"{response.url.path} {attempts} time(s) in {elapsed:.1f}s{asked}; {advice}"
-    )
-
-
 def _refusal(response: Response, target: _Target, auth: Authenticator) -> Exception:
     """The error for a final status other than 200."""
     status, host, ref, repository = response.status_code, target.host, target.ref, target.ref.path
     if status in (401, 403):
         return auth.refused(host, str(ref), repository, response)
+    if status == 400 and target.scheme == "http" and from_a_tls_port(response):
+        return spoke_http_to_tls(host, loopback=is_loopback(host))
     if status != 404:
         return RegistryProtocolError(
             f"{host} answered {status} {response.reason_phrase} to {response.request.method} "

@@ -401,7 +401,7 @@ def up(standins: bool = True) -> None:
 
 
 def down() -> None:
-    for name in ("registry-auth", "registry-open", "dockerd"):
+    for name in ("registry-tls", "registry-auth", "registry-open", "dockerd"):
         _stop(name)
 
 

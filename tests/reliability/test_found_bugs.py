@@ -17,7 +17,7 @@ from collector import Fixed, Report
 
 from components.preview import record
 from components.python_image import PythonImage
-from imagepin import config_files, registry
+from imagepin import config_files, registry_faults
 from imagepin.config import ConfigError, load_stack
 from imagepin.lock import Lock, LockEntry, LockError
 
@@ -202,7 +202,7 @@ def test_two_lock_keys_for_one_image_are_a_corrupt_lock(tmp_path: Path, report: 
 def test_rate_limit_advice_names_only_options_that_exist(status: int, report: Report) -> None:
     request = httpx.Request("GET", "http://127.0.0.1:5000/v2/x/manifests/1")
     response = httpx.Response(status, headers={"Retry-After": "1"}, request=request)
-    message = str(registry._unavailable(response, 5, 3.0))
+    message = str(registry_faults.unavailable(response, 5, 3.0))
     options = set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", message))
     assert options, message
     for command in ("add", "refresh", "check"):
@@ -211,7 +211,7 @@ def test_rate_limit_advice_names_only_options_that_exist(status: int, report: Re
     fixed(
         report,
         "no-concurrency-option",
-        "imagepin/registry.py",
+        "imagepin/registry_faults.py",
         "The 429 error told users to 'lower --concurrency', an option no `imagepin lock` "
         "command has; it now says to wait and retry or use a --mirror.",
         "test_rate_limit_advice_names_only_options_that_exist",
@@ -414,4 +414,30 @@ def test_messages_print_colons_as_written(
         "they were about (`imagepin lock add a:thumbs_up:` answered `invalid reference 'a👍'`, "
         "`--stack /etc/passwd` showed `root❌0:0`). The consoles now print text as written.",
         "test_messages_print_colons_as_written",
+    )
+
+
+def test_tls_failures_name_the_fix_that_works(report: Report) -> None:
+    url = httpx.URL("https://192.0.2.7:5443/v2/x/manifests/1")
+    failure = httpx.ConnectError(
+        "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate"
+    )
+    message = str(registry_faults.unreachable(url, "GET", failure, 10.0))
+    assert "SSL_CERT_FILE" in message and "--insecure" not in message, message
+    request = httpx.Request("HEAD", "http://192.0.2.7:5443/v2/x/manifests/1")
+    bare = httpx.Response(400, request=request, extensions={"http_version": b"HTTP/1.0"})
+    assert registry_faults.from_a_tls_port(bare)
+    told = str(registry_faults.spoke_http_to_tls("192.0.2.7:5443", loopback=False))
+    assert "serves https" in told and "remove 192.0.2.7:5443 from --insecure" in told
+    fixed(
+        report,
+        "tls-hint",
+        "imagepin/registry_faults.py",
+        "A registry with a certificate from a private CA failed with the advice to list it in "
+        "--insecure, which makes imagepin speak plain http to a TLS port; that in turn failed "
+        "as 'answered 400, check that it is an OCI registry'. Found by the https tests against a "
+        "real TLS registry (tests/integration/test_registry_tls.py): the certificate error now "
+        "says to add the CA to SSL_CERT_FILE, and a TLS port's answer to plain http says the "
+        "host serves https.",
+        "test_tls_failures_name_the_fix_that_works",
     )

@@ -574,14 +574,68 @@ def test_a_connection_that_keeps_dropping_fails_after_the_retries(
     assert len(sleeps.delays) == 2 and len(fake.requests) == 3
 
 
-def test_a_tls_failure_suggests_insecure(
+def test_tls_to_a_plain_http_registry_suggests_insecure(
     fake: FakeRegistry, make: Callable[..., RegistryClient]
 ) -> None:
     fake.faults = [httpx.ConnectError("[SSL: WRONG_VERSION_NUMBER] wrong version number")]
     with pytest.raises(
-        RegistryUnreachable, match="plain http or a self-signed certificate, list it in --insecure"
+        RegistryUnreachable, match=f"if {REGISTRY} serves plain http, list it in --insecure"
     ):
         make().resolve(f"{REGISTRY}/team/app:1.0")
+
+
+def test_an_unverified_certificate_says_how_to_trust_a_private_ca(
+    fake: FakeRegistry, make: Callable[..., RegistryClient]
+) -> None:
+    fake.faults = [
+        httpx.ConnectError(
+            "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local "
+            "issuer certificate (_ssl.c:1006)"
+        )
+    ]
+    with pytest.raises(RegistryUnreachable) as caught:
+        make().resolve(f"{REGISTRY}/team/app:1.0")
+    message = str(caught.value)
+    assert "add that CA to the bundle SSL_CERT_FILE names" in message
+    assert "--insecure" not in message  # plain http would not reach a TLS registry
+
+
+@pytest.mark.parametrize(
+    ("host", "options", "fix"),
+    [
+        ("10.0.0.7:5443", {"insecure": ["10.0.0.7:5443"]}, "remove 10.0.0.7:5443 from --insecure"),
+        ("127.0.0.1:5443", {}, "give it as --mirror https://127.0.0.1:5443"),
+    ],
+)
+def test_plain_http_answered_by_a_tls_server_says_it_serves_https(
+    fake: FakeRegistry,
+    make: Callable[..., RegistryClient],
+    host: str,
+    options: dict[str, Any],
+    fix: str,
+) -> None:
+    # what Go's net/http answers a plain-http request on a TLS port: a bare HTTP/1.0 400 with a
+    # line of text, which a HEAD does not read
+    body = b"Client sent an HTTP request to an HTTPS server.\n"
+    bare = {"http_version": b"HTTP/1.0"}
+    for platforms, answer in (
+        (True, httpx.Response(400, content=body, extensions=bare)),
+        (False, httpx.Response(400, extensions=bare)),
+    ):
+        fake.faults = [answer]
+        with pytest.raises(RegistryUnreachable) as caught:
+            make(**options).resolve(f"{host}/team/app:1.0", platforms=platforms)
+        assert f"{host} serves https, but imagepin spoke plain http to it" in str(caught.value)
+        assert fix in str(caught.value)
+        assert fake.requests[-1].url.scheme == "http"
+
+
+def test_a_registrys_own_400_is_not_taken_for_a_tls_port(
+    fake: FakeRegistry, make: Callable[..., RegistryClient]
+) -> None:
+    fake.faults = [httpx.Response(400, json={"errors": [{"code": "MANIFEST_INVALID"}]})]
+    with pytest.raises(RegistryProtocolError, match="answered 400 Bad Request to HEAD"):
+        make(insecure=["10.0.0.7:5000"]).resolve("10.0.0.7:5000/team/app:1.0", platforms=False)
 
 
 def test_a_timeout_names_the_host_and_the_limit(

@@ -1,0 +1,132 @@
+"""`imagepin lock` over https against a real registry with a certificate from a private CA.
+
+Every registry users reach off their machine speaks TLS; these tests make the client verify a
+real server certificate (from a throwaway CA, trusted through SSL_CERT_FILE as httpx reads it),
+and check what it says when the certificate is not trusted or when it speaks plain http to it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from imagepin.errors import RegistryUnreachable
+from imagepin.registry import RegistryClient
+
+import infra
+from helpers import run_cli
+from tlsregistry import TlsRegistry
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def tls_registry(
+    open_registry: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TlsRegistry]:
+    with TlsRegistry(tmp_path_factory.mktemp("tls")) as registry:
+        yield registry
+
+
+@pytest.fixture(scope="module")
+def pushed(open_registry: str) -> tuple[str, str]:
+    """(repository:tag, index digest) of a two-platform index in the shared storage."""
+    repository = f"tls/{uuid.uuid4().hex[:10]}"
+    digest = infra.push_synthetic(
+        open_registry, repository, "1", platforms=("linux/amd64", "linux/arm64/v8")
+    )
+    return f"{repository}:1", digest
+
+
+def test_lock_add_over_https_verifies_the_certificate_and_agrees_with_skopeo(
+    tls_registry: TlsRegistry, pushed: tuple[str, str], tmp_path: Path, docker_config: Path
+) -> None:
+    ref = f"{tls_registry.host}/{pushed[0]}"
+    lock = tmp_path / "images.lock"
+    trusted = {"SSL_CERT_FILE": str(tls_registry.ca)}
+    proc = run_cli("lock", "add", ref, "--lock", str(lock), env=trusted)
+    assert proc.returncode == 0, proc.stderr
+
+    raw = subprocess.run(
+        ["skopeo", "inspect", "--raw", "--cert-dir", str(tls_registry.cert_dir), f"docker://{ref}"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    entry = json.loads(lock.read_text())["images"][ref]
+    assert entry["digest"] == "sha256:" + hashlib.sha256(raw).hexdigest() == pushed[1]
+    assert entry["registry"] == tls_registry.host
+    assert set(entry["platforms"]) == {"linux/amd64", "linux/arm64/v8"}
+
+    # the scheduled drift check over https: nothing moved
+    check = run_cli("lock", "check", "--lock", str(lock), env=trusted)
+    assert check.returncode == 0, check.stderr
+
+
+def test_an_untrusted_certificate_names_the_registry_and_how_to_trust_it(
+    tls_registry: TlsRegistry, pushed: tuple[str, str], tmp_path: Path, docker_config: Path
+) -> None:
+    lock = tmp_path / "images.lock"
+    ref = f"{tls_registry.host}/{pushed[0]}"
+    # the machine's own trust store, which does not hold the throwaway CA
+    proc = run_cli(
+        "lock", "add", ref, "--lock", str(lock), env={"SSL_CERT_FILE": "", "SSL_CERT_DIR": ""}
+    )
+    assert proc.returncode == 2
+    message = " ".join(proc.stderr.split())
+    assert f"cannot reach {tls_registry.host} over https" in message
+    assert "CERTIFICATE_VERIFY_FAILED" in message
+    assert "SSL_CERT_FILE" in message  # the way to trust a private CA
+    assert "--insecure" not in message.split("SSL_CERT_FILE")[0]  # not offered as the fix
+    assert not lock.exists()
+
+
+def test_plain_http_to_a_tls_registry_says_it_serves_https(
+    tls_registry: TlsRegistry, pushed: tuple[str, str], tmp_path: Path, docker_config: Path
+) -> None:
+    lock = tmp_path / "images.lock"
+    ref = f"{tls_registry.host}/{pushed[0]}"
+    proc = run_cli(
+        "lock",
+        "add",
+        ref,
+        "--insecure",
+        tls_registry.host,
+        "--lock",
+        str(lock),
+        env={"SSL_CERT_FILE": str(tls_registry.ca)},
+    )
+    assert proc.returncode == 2
+    message = " ".join(proc.stderr.split())
+    assert f"{tls_registry.host} serves https" in message
+    assert f"remove {tls_registry.host} from --insecure" in message
+    assert not lock.exists()
+
+
+def test_a_head_over_plain_http_to_a_tls_registry_says_it_serves_https(
+    tls_registry: TlsRegistry, pushed: tuple[str, str], docker_config: Path
+) -> None:
+    # top digests only: a HEAD, which does not read the text Go's TLS port answers with
+    client = RegistryClient(insecure=[tls_registry.host])
+    with pytest.raises(RegistryUnreachable) as caught:
+        client.resolve(f"{tls_registry.host}/{pushed[0]}", platforms=False)
+    assert f"{tls_registry.host} serves https" in str(caught.value)
+    assert client.requests == 1
+
+
+def test_top_digest_over_https_is_one_head(
+    tls_registry: TlsRegistry,
+    pushed: tuple[str, str],
+    docker_config: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls_registry.ca))
+    client = RegistryClient()
+    resolution = client.resolve(f"{tls_registry.host}/{pushed[0]}", platforms=False)
+    assert resolution.digest == pushed[1]
+    assert client.requests == 1
