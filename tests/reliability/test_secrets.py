@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import datetime
 import gzip
 import hashlib
 import http.server
@@ -41,16 +40,13 @@ from typing import Any
 import pytest
 import yaml
 from collector import Report, SecretScan
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from components.cli_preview import run_preview
 from components.preview import Secret
 
 import infra
 from helpers import ROOT, run_cli
+from tlsregistry import make_certificates
 
 pytestmark = pytest.mark.integration
 
@@ -106,72 +102,6 @@ class Scanner:
 # --- an HTTPS package index that wants the token ------------------------------------------
 
 
-def _tls(folder: Path, ip: str) -> tuple[Path, Path, Path]:
-    """A CA (the `pip-ca` secret) and a certificate for `ip` it signed: (ca, cert, key)."""
-    now = datetime.datetime.now(datetime.UTC)
-    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "imagepin reliability CA")])
-    ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(hours=1))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(ca_ski, critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, ip)]))
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(hours=1))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(ip))]),
-            critical=False,
-        )
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski),
-            critical=False,
-        )
-        .add_extension(
-            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    paths = folder / "ca.pem", folder / "cert.pem", folder / "key.pem"
-    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    paths[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    paths[2].write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return paths
-
-
 def _wheel() -> bytes:
     """A pure-Python wheel with one module, RECORD hashes and all."""
     dist = "imagepin_secret_probe-1.0.dist-info"
@@ -217,7 +147,7 @@ def _bridge_gateway() -> str:
 @contextlib.contextmanager
 def package_index(folder: Path, token: str) -> Iterator[Index]:
     ip = _bridge_gateway()
-    ca, cert, key = _tls(folder, ip)
+    ca, cert, key = make_certificates(folder, ip)
     wheel = _wheel()
     wheel_sha = hashlib.sha256(wheel).hexdigest()
     wanted = "Basic " + b64(f"__token__:{token}")
