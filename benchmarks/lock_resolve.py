@@ -1,8 +1,10 @@
 """Benchmark: `imagepin lock add` on 50 tags vs a `skopeo inspect` loop over the same 50.
 
 Pushes 50 small images (a two-platform index each) to the local registry, then, in one run and
-for two network settings (loopback as is, and a remote registry's round-trip time simulated by
-a proxy that delays every request by `--rtt-ms`):
+for each setting (loopback as is; a remote registry's round-trip time simulated by a proxy that
+delays every request by `--rtt-ms`; and `https`, the same storage served over TLS on this
+machine's own address with a certificate from a throwaway CA that both tools verify, which
+imagepin reaches over HTTP/2):
   - times `imagepin lock add` of all 50 (one process, concurrent requests; the median of
     `--runs` runs, each into a fresh lock),
   - times `skopeo inspect --raw` once per tag, one after another (what a shell loop does);
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -37,17 +40,18 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import infra  # noqa: E402
 from faultproxy import FaultProxy  # noqa: E402
+from tlsregistry import TlsRegistry  # noqa: E402
 
 IMAGEPIN = str(Path(sys.executable).parent / "imagepin")
 
 
-def time_imagepin(refs: list[str]) -> float:
+def time_imagepin(refs: list[str], env: dict[str, str]) -> float:
     """One `imagepin lock add` of every reference into a fresh lock, in seconds."""
     with tempfile.TemporaryDirectory() as tmp:
         lock = Path(tmp) / "images.lock"
         started = time.perf_counter()
         cmd = [IMAGEPIN, "lock", "add", *refs, "--lock", str(lock)]
-        subprocess.run(cmd, check=True, capture_output=True)
+        subprocess.run(cmd, check=True, capture_output=True, env={**os.environ, **env})
         elapsed = time.perf_counter() - started
         assert len(json.loads(lock.read_text())["images"]) == len(refs)
     return elapsed
@@ -68,13 +72,17 @@ def startup_s(runs: int) -> float:
     return statistics.median(times)
 
 
-def time_both(host: str, repo: str, n: int, runs: int) -> dict[str, object]:
+def time_both(
+    host: str, repo: str, n: int, runs: int, tls: TlsRegistry | None = None
+) -> dict[str, object]:
     refs = [f"{host}/{repo}:{i}" for i in range(n)]
-    imagepin_runs = [time_imagepin(refs) for _ in range(runs)]
+    env = {"SSL_CERT_FILE": str(tls.ca)} if tls else {}
+    imagepin_runs = [time_imagepin(refs, env) for _ in range(runs)]
     imagepin_s = statistics.median(imagepin_runs)
+    trust = ["--cert-dir", str(tls.cert_dir)] if tls else ["--tls-verify=false"]
     started = time.perf_counter()
     for ref in refs:
-        cmd = ["skopeo", "inspect", "--raw", "--tls-verify=false", f"docker://{ref}"]
+        cmd = ["skopeo", "inspect", "--raw", *trust, f"docker://{ref}"]
         subprocess.run(cmd, check=True, capture_output=True)
     skopeo_s = time.perf_counter() - started
     return {
@@ -82,6 +90,18 @@ def time_both(host: str, repo: str, n: int, runs: int) -> dict[str, object]:
         "imagepin_runs_s": [round(t, 3) for t in imagepin_runs],
         "skopeo_loop_s": round(skopeo_s, 3),
         "speedup": round(skopeo_s / imagepin_s, 1),
+    }
+
+
+def requests_per_ref(host: str, repo: str, n: int) -> dict[str, float]:
+    """HTTP requests per reference, for top digests (HEAD) and with platforms (GET)."""
+    refs = [f"{host}/{repo}:{i}" for i in range(n)]
+    head, get = RegistryClient(), RegistryClient()
+    head.resolve_all(refs, platforms=False)
+    get.resolve_all(refs, platforms=True)
+    return {
+        "requests_per_ref_top_digest": round(head.requests / n, 2),
+        "requests_per_ref_with_platforms": round(get.requests / n, 2),
     }
 
 
@@ -116,14 +136,14 @@ def main() -> None:
         with proxy or nullcontext():
             host = proxy.host if proxy else infra.OPEN_REGISTRY
             figures[label] = time_both(host, repo, n, 1 if args.quick else args.runs)
-            refs = [f"{host}/{repo}:{i}" for i in range(n)]
-            head, get = RegistryClient(), RegistryClient()
-            head.resolve_all(refs, platforms=False)
-            get.resolve_all(refs, platforms=True)
-            figures[label] |= {  # type: ignore[operator]
-                "requests_per_ref_top_digest": round(head.requests / n, 2),
-                "requests_per_ref_with_platforms": round(get.requests / n, 2),
-            }
+            figures[label] |= requests_per_ref(host, repo, n)  # type: ignore[operator]
+    # the same storage over TLS on this machine's own address: https with the certificate
+    # verified, as every registry off the machine is reached (HTTP/2: one connection)
+    with tempfile.TemporaryDirectory() as tmp, TlsRegistry(Path(tmp)) as tls:
+        figures["https"] = time_both(tls.host, repo, n, 1 if args.quick else args.runs, tls)
+        os.environ["SSL_CERT_FILE"] = str(tls.ca)
+        figures["https"] |= requests_per_ref(tls.host, repo, n)  # type: ignore[operator]
+    settings["https"] = None
     figures["targets"] = {"speedup_min": 10, "requests_per_ref_top_digest_max": 1}
     figures["met"] = {
         label: figures[label]["speedup"] >= 10  # type: ignore[index]

@@ -156,6 +156,9 @@ class RegistryClient:
             transport=self._transport,
             timeout=self.timeout,
             limits=httpx.Limits(max_connections=self.concurrency),
+            # over TLS every request to a host shares one connection (ALPN h2, which Docker
+            # Hub, GHCR and ECR speak) instead of a handshake per concurrent request
+            http2=True,
             follow_redirects=True,  # httpx drops Authorization when the origin changes
             max_redirects=MAX_REDIRECTS,
             headers={"User-Agent": f"imagepin/{__version__}"},
@@ -233,6 +236,7 @@ class RegistryClient:
                 continue
             except httpx.TransportError as exc:
                 raise unreachable(httpx.URL(url), method, exc, self.timeout) from None
+            log.debug("%s %s: %s (%s)", method, url, response.status_code, response.http_version)
             if response.status_code != 429 and response.status_code < 500:
                 return response
             delay = self._delay(attempt, response)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -122,3 +123,29 @@ def test_top_digest_over_https_is_one_head(
     resolution = client.resolve(f"{tls_registry.host}/{pushed[0]}", platforms=False)
     assert resolution.digest == pushed[1]
     assert client.requests == 1
+
+
+def test_concurrent_requests_to_a_tls_registry_go_over_http2(
+    tls_registry: TlsRegistry,
+    open_registry: str,
+    docker_config: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    repository = f"tls/{uuid.uuid4().hex[:10]}"
+    tags = [str(i) for i in range(12)]
+    for tag in tags:
+        infra.push_synthetic(open_registry, repository, tag)
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls_registry.ca))
+    caplog.set_level(logging.DEBUG, logger="imagepin.registry")
+    client = RegistryClient()
+    client.resolve_all([f"{tls_registry.host}/{repository}:{tag}" for tag in tags])
+    answers = [r.getMessage() for r in caplog.records if r.name == "imagepin.registry"]
+    assert len(answers) == client.requests == len(tags)
+    assert all(a.endswith(": 200 (HTTP/2)") for a in answers), answers
+
+    # a plain-http registry stays on HTTP/1.1 (no h2c)
+    caplog.clear()
+    RegistryClient().resolve(f"{open_registry}/{repository}:{tags[0]}")
+    answers = [r.getMessage() for r in caplog.records if r.name == "imagepin.registry"]
+    assert answers and all(a.endswith(": 200 (HTTP/1.1)") for a in answers), answers
