@@ -1,7 +1,8 @@
 """An OCI distribution client: image references -> verified index and per-platform digests.
 
 A GET's bytes are checked against `Docker-Content-Digest` and the reference's digest (a HEAD is
-one request); 429 and 5xx are retried with capped, jittered backoff. Auth: `registry_auth`.
+one request); 429 and 5xx are retried with capped, jittered backoff. Auth: `registry_auth`;
+what a failed exchange means, and the fix to name: `registry_faults`.
 """
 
 from __future__ import annotations
