@@ -114,15 +114,16 @@ def wait_until(check: object, what: str, timeout: float = 60.0) -> None:
 # --- processes ------------------------------------------------------------------------------
 
 
-def _spawn(name: str, cmd: list[str]) -> None:
+def spawn(name: str, cmd: list[str]) -> None:
+    """Start `cmd` in its own session, logging to STATE/<name>.log; `stop(name)` ends it."""
     STATE.mkdir(parents=True, exist_ok=True)
-    logf = (STATE / f"{name}.log").open("ab")
-    proc = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT, start_new_session=True)
+    with (STATE / f"{name}.log").open("ab") as logf:  # the child keeps its own copy
+        proc = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT, start_new_session=True)
     (STATE / f"{name}.pid").write_text(str(proc.pid))
     log(f"started {name} (pid {proc.pid})")
 
 
-def _stop(name: str) -> None:
+def stop(name: str) -> None:
     pidfile = STATE / f"{name}.pid"
     if not pidfile.exists():
         return
@@ -130,6 +131,8 @@ def _stop(name: str) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGTERM)
         for _ in range(50):
+            with contextlib.suppress(ChildProcessError):  # started by this process: reap it
+                os.waitpid(pid, os.WNOHANG)
             os.kill(pid, 0)
             time.sleep(0.2)
         os.killpg(pid, signal.SIGKILL)
@@ -151,7 +154,7 @@ def ensure_dockerd() -> None:
         return
     if not shutil.which("dockerd"):
         raise SystemExit("[infra] dockerd is not installed: apt-get install -y docker.io")
-    _spawn("dockerd", ["dockerd"])
+    spawn("dockerd", ["dockerd"])
     wait_until(docker_answers, "dockerd", timeout=90)
 
 
@@ -191,7 +194,7 @@ def _registry_config(name: str, addr: str, auth: bool) -> Path:
 def ensure_registry(name: str, addr: str, auth: bool) -> None:
     if registry_answers(addr):
         return
-    _spawn(name, ["docker-registry", "serve", str(_registry_config(name, addr, auth))])
+    spawn(name, ["docker-registry", "serve", str(_registry_config(name, addr, auth))])
     wait_until(lambda: registry_answers(addr), name)
 
 
@@ -402,7 +405,7 @@ def up(standins: bool = True) -> None:
 
 def down() -> None:
     for name in ("registry-tls", "registry-auth", "registry-open", "dockerd"):
-        _stop(name)
+        stop(name)
 
 
 def main() -> None:

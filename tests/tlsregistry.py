@@ -1,9 +1,11 @@
 """A real registry over TLS for the tests: the open registry's storage, served over https.
 
-`docker-registry serve` with a server certificate for this machine's own non-loopback address,
-issued by a throwaway CA made here (imagepin speaks plain http to loopback hosts, so the address
-must not be loopback). It reads the same filesystem storage as the open registry on
-127.0.0.1:5000, so an image pushed there can be resolved over https here.
+`docker-registry serve`, started and stopped like the other registries (`infra.spawn`,
+`infra.stop`, so `infra.py down` also ends one a crashed run leaves), with a server certificate
+for this machine's own non-loopback address issued by a throwaway CA made here (imagepin speaks
+plain http to loopback hosts, so the address must not be loopback). It reads the same filesystem
+storage as the open registry on 127.0.0.1:5000, so an image pushed there can be resolved over
+https here.
 """
 
 from __future__ import annotations
@@ -14,8 +16,6 @@ import shutil
 import socket
 import ssl
 import subprocess
-import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -134,7 +134,6 @@ class TlsRegistry:
         self.cert_dir = folder / "certs.d"
         self.cert_dir.mkdir()
         shutil.copy(self.ca, self.cert_dir / "ca.crt")
-        self._process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> TlsRegistry:
         storage = infra.STATE / "registry-open-data"
@@ -148,35 +147,18 @@ class TlsRegistry:
             f"storage: {{filesystem: {{rootdirectory: {storage}}}}}\n"
             f"http: {{addr: '{self.host}', tls: {{certificate: {self.cert}, key: {self.key}}}}}\n"
         )
-        log = (self.folder / "registry-tls.log").open("ab")
-        self._process = subprocess.Popen(
-            ["docker-registry", "serve", str(config)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        # `infra.py down` stops it too, should a crashed run leave it behind
-        (infra.STATE / f"{NAME}.pid").write_text(str(self._process.pid))
+        infra.spawn(NAME, ["docker-registry", "serve", str(config)])
         trusted = ssl.create_default_context(cafile=str(self.ca))
-        deadline = time.monotonic() + 30
-        while True:
+
+        def answers() -> bool:
             try:
                 with urllib.request.urlopen(f"https://{self.host}/v2/", context=trusted, timeout=2):
-                    return self
-            except (urllib.error.URLError, OSError) as exc:
-                if self._process.poll() is not None or time.monotonic() > deadline:
-                    self.__exit__(None, None, None)
-                    tail = (self.folder / "registry-tls.log").read_text()[-2000:]
-                    raise RuntimeError(f"TLS registry did not start ({exc}): {tail}") from None
-                time.sleep(0.1)
+                    return True
+            except OSError:  # URLError included
+                return False
+
+        infra.wait_until(answers, NAME, timeout=30)
+        return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-        (infra.STATE / f"{NAME}.pid").unlink(missing_ok=True)
-        self._process = None
+        infra.stop(NAME)
