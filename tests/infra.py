@@ -374,8 +374,12 @@ def enable_qemu() -> None:
     binfmt = Path("/proc/sys/fs/binfmt_misc")
     if not (binfmt / "register").exists():
         subprocess.run(["mount", "-t", "binfmt_misc", "binfmt_misc", str(binfmt)], check=False)
-    if not (binfmt / "qemu-aarch64").exists():
+    handler = binfmt / "qemu-aarch64"
+    if not handler.exists():
         run("update-binfmts", "--enable", "qemu-aarch64")
+    elif handler.read_text().startswith("disabled"):  # e.g. benchmarks/rebuild.py killed mid-run
+        handler.write_text("1")
+        log(f"switched {handler} back on")
 
 
 # --- commands -----------------------------------------------------------------------------------
