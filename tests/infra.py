@@ -370,8 +370,8 @@ def push_synthetic(
         return str(resp.headers["Docker-Content-Digest"])
 
 
-def enable_qemu() -> None:
-    binfmt = Path("/proc/sys/fs/binfmt_misc")
+def enable_qemu(binfmt: Path = Path("/proc/sys/fs/binfmt_misc")) -> None:
+    """qemu-aarch64 registered and enabled (multi-arch builds and the arm64 stand-ins need it)."""
     if not (binfmt / "register").exists():
         subprocess.run(["mount", "-t", "binfmt_misc", "binfmt_misc", str(binfmt)], check=False)
     handler = binfmt / "qemu-aarch64"
