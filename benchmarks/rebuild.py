@@ -22,7 +22,9 @@ twice, interleaved: with the machine's qemu handlers switched off for the durati
 probe that newer BuildKit caches) and as found (`as_found`, reported beside it). The handlers
 are switched back on afterwards, also when a build fails; `tests/infra.py up` switches a
 disabled qemu-aarch64 handler back on too. Without root (or without handlers) only `as_found`
-runs, and it is what `met` reports.
+runs, and it is what `met` reports. The switch is machine-wide: while the `emulators_off` builds
+run, nothing on the machine can run arm64 binaries, so do not run this beside multi-arch builds
+(or the test suite).
 
 Target: source-only rebuild <= 10% of the cold build (`met` per layout).
 
