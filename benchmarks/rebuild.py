@@ -17,14 +17,14 @@ binfmt emulator on every build, several times (it writes a small binary per arch
 runs it; moby/buildkit#3120, cached since BuildKit v0.14). With this machine's qemu-aarch64
 handler, needed for multi-arch builds, that probe adds about 0.1 s to every build, a no-op one
 included. These builds are all linux/amd64 and never use an emulator, so each repetition runs
-twice, interleaved: with the machine's qemu handlers switched off for the duration of the builds
-(`emulators_off`, what the target is judged on: the daemon's own per-build floor without a
-probe that newer BuildKit caches) and as found (`as_found`, reported beside it). The handlers
-are switched back on afterwards, also when a build fails; `tests/infra.py up` switches a
-disabled qemu-aarch64 handler back on too. Without root (or without handlers) only `as_found`
-runs, and it is what `met` reports. The switch is machine-wide: while the `emulators_off` builds
-run, nothing on the machine can run arm64 binaries, so do not run this beside multi-arch builds
-(or the test suite).
+twice, interleaved and taking turns at going first: with the machine's qemu handlers switched
+off for the duration of the builds (`emulators_off`, what the target is judged on: the daemon's
+own per-build floor without a probe that newer BuildKit caches) and as found (`as_found`,
+reported beside it). The handlers are switched back on afterwards, also when a build fails;
+`tests/infra.py up` switches a disabled qemu-aarch64 handler back on too. Without root (or
+without handlers) only `as_found` runs, and it is what `met` reports. The switch is
+machine-wide: while the `emulators_off` builds run, nothing on the machine can run arm64
+binaries, so do not run this beside multi-arch builds (or the test suite).
 
 Target: source-only rebuild <= 10% of the cold build (`met` per layout).
 
@@ -64,8 +64,7 @@ def switchable_emulators() -> tuple[list[Path], str]:
         return [], f"cannot read {BINFMT}: {exc}"
     if not handlers:
         return [], f"no qemu handler is enabled in {BINFMT}"
-    writable = [p for p in handlers if os.access(p, os.W_OK)]
-    if len(writable) != len(handlers):
+    if not all(os.access(p, os.W_OK) for p in handlers):
         return [], f"the qemu handlers in {BINFMT} cannot be switched off by this user"
     return handlers, ""
 
@@ -159,10 +158,10 @@ def main() -> None:
         daemon = ws.docker("version", "--format", "{{.Server.Version}}")
         for layout in LAYOUTS:
             samples: dict[str, list[dict[str, Any]]] = {mode: [] for mode in modes}
-            for i in range(repeat):  # the modes interleaved, so load changes hit both alike
-                for mode in modes:
-                    switch = emulators_off(handlers) if mode == "emulators_off" else None
-                    with switch or contextlib.nullcontext():
+            for i in range(repeat):  # interleaved, in turns, so load changes hit both alike
+                for mode in modes if i % 2 == 0 else modes[::-1]:
+                    off = mode == "emulators_off"
+                    with emulators_off(handlers) if off else contextlib.nullcontext():
                         samples[mode].append(repetition(ws, layout, i))
             summaries = {mode: summarize(found) for mode, found in samples.items()}
             result: dict[str, Any] = {**summaries, "met": summaries[judged]["met"]}
