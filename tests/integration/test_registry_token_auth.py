@@ -20,7 +20,6 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -32,10 +31,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
-from cryptography.x509.oid import NameOID
 
 from imagepin.errors import RegistryAuthError
 from imagepin.registry import RegistryClient
+
+from tlsregistry import certificate
 
 pytestmark = [
     pytest.mark.integration,
@@ -133,18 +133,11 @@ class Issuer:
 
 def make_issuer(tmp_path: Path) -> tuple[Issuer, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "imagepin test token issuer")])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
+    cert = certificate(
+        "imagepin test token issuer",
+        key.public_key(),
+        key,
+        extensions=[(x509.BasicConstraints(ca=True, path_length=None), True)],
     )
     bundle = tmp_path / "token-cert.pem"
     bundle.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
