@@ -28,6 +28,7 @@ from cryptography.x509.oid import NameOID
 import infra
 
 NAME = "registry-tls"
+CA_NAME = "imagepin test CA"
 
 
 def local_address() -> str:
@@ -95,7 +96,7 @@ def make_certificates(folder: Path, address: str) -> tuple[Path, Path, Path]:
         decipher_only=False,
     )
     ca = certificate(
-        "imagepin test CA",
+        CA_NAME,
         ca_key.public_key(),
         ca_key,
         extensions=[
@@ -109,7 +110,7 @@ def make_certificates(folder: Path, address: str) -> tuple[Path, Path, Path]:
         address,
         key.public_key(),
         ca_key,
-        issuer="imagepin test CA",
+        issuer=CA_NAME,
         extensions=[
             (x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(address))]), False),
             (x509.ExtendedKeyUsage([x509.ExtendedKeyUsageOID.SERVER_AUTH]), False),
