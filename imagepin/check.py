@@ -87,7 +87,9 @@ def _report(
 ) -> Report:
     if not findings:
         return Report()
-    kept = [f for f in findings if not _suppressed(f, dockerfile, resource_level)]
+    kept = findings
+    if resource_level or (dockerfile is not None and dockerfile.suppressions):
+        kept = [f for f in findings if not _suppressed(f, dockerfile, resource_level)]
     if len(kept) > 1:
         kept = list(dict.fromkeys(kept))
     kept.sort(key=lambda f: (f.line or 0, _ORDER.get(f.rule, len(_ORDER))))
@@ -106,9 +108,8 @@ def _run(
 ) -> list[Finding]:
     found: list[Finding] = []
     for rule in rules:
-        applies = rule.reads(subject.type) if scope == "resource" else scope in rule.scope
-        if applies:
-            found.extend(rule.check(subject, per_rule.get(rule.id, settings)))
+        if rule.reads(subject.type) if scope == "resource" else scope in rule.scope:
+            found += rule.check(subject, per_rule.get(rule.id, settings) if per_rule else settings)
     return found
 
 
@@ -200,10 +201,11 @@ def check_resources(
     chosen = _select(rules)
     checked = [Resource.from_any(r) for r in resources]
     index: dict[str, Resource] = {}
-    for r in [Resource.from_any(r) for r in context] + checked:
-        index.setdefault(r.name, r)
-        if r.urn:
-            index[r.urn] = r
+    if any(r.parent is not None for r in checked):  # only parents are looked up
+        for r in [Resource.from_any(r) for r in context] + checked:
+            index.setdefault(r.name, r)
+            if r.urn:
+                index[r.urn] = r
     report = Report()
     for resource in checked:
         level = from_mapping(resource.suppress, resource.name)

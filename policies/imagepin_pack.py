@@ -36,9 +36,9 @@ from pulumi_policy import Severity as PolicySeverity
 from pulumi_policy.proxy import _DictProxy
 from sdk_bridge import origin, plain, same
 
-from imagepin.check import Report, check_resources
+from imagepin.check import check_resources
 from imagepin.errors import ImagepinError
-from imagepin.rules import RULES, SUPPRESSION_RULES, Note, Rule, Settings, Severity, Violation
+from imagepin.rules import RULES, SUPPRESSION_RULES, Note, Rule, Settings, Severity
 from imagepin.rules.image_dockerfile import ALL_DOCKERFILE_RULES
 from imagepin.rules.pin001_base_digest import remediate as pin_from_lock
 from imagepin.rules.resources import BUILD_IMAGE, COMPONENT_PREFIX, Resource
@@ -83,6 +83,12 @@ policy checks the resource with every rule whose settings are known, and the nex
 part as long as their copy is equal and their settings unchanged."""
 
 
+Part = tuple[tuple[str, ...], str]
+"""What one rule found on one resource: its violation messages, and its notes joined (why it
+skipped something)."""
+_NOTHING: Part = ((), "")
+
+
 class _Analysis:
     def __init__(self, record: dict[str, Any], source: object | None) -> None:
         self.record = record
@@ -96,34 +102,39 @@ class _Analysis:
             parent=record["parent"],
             suppress=record["suppress"],
         )
-        self.found: dict[str, tuple[Settings, Report, str]] = {}
+        self.key = (record["urn"], record["type"], record["name"], record["parent"])
+        self.settings: dict[str, Settings] = {}
+        """The settings each rule's part was found with."""
+        self.found: dict[str, Part] = {}
 
-    def report(self, rule: Rule, settings: Settings) -> tuple[Report, str]:
-        """What `rule` found on this resource, and its notes joined (why it skipped something)."""
-        cached = self.found.get(rule.id)
-        if cached is not None and cached[0] is settings:
-            return cached[1], cached[2]
+    def part(self, rule: Rule, settings: Settings) -> Part:
+        """What `rule` found on this resource (every rule known so far is run the first time)."""
+        if self.settings.get(rule.id) is settings:
+            return self.found.get(rule.id, _NOTHING)
         _known[rule.id] = settings
-        kind, inputs = self.resource.type, self.record["inputs"]
-        rules = [RULES[i] for i in _known if _relevant(RULES[i], kind, inputs)]
+        inputs = self.record["inputs"]
+        suppress = isinstance(inputs, dict) and "suppress" in inputs
+        rules = _rules_for(self.resource.type, suppress, tuple(_known))
         report = check_resources(
             [self.resource], settings, rules, context=_component_context(), per_rule=_known
         )
         # one pass over the findings, each to its rule's part (in the report's order); a note
         # about the Dockerfile as a whole goes to every Dockerfile rule
-        parts: dict[str, tuple[list[Violation], list[Note]]] = {r.id: ([], []) for r in rules}
+        messages: dict[str, list[str]] = {}
+        notes: dict[str, list[Note]] = {}
         for v in report.violations:
-            if v.rule in parts:
-                parts[v.rule][0].append(v)
+            messages.setdefault(v.rule, []).append(f"{v.where}: {v.message}")
         dockerfile_rules = [r.id for r in rules if "dockerfile" in r.scope]
         for n in report.notes:
             for rule_id in dockerfile_rules if n.rule == ALL_DOCKERFILE_RULES else (n.rule,):
-                if rule_id in parts:
-                    parts[rule_id][1].append(n)
-        for rule_id, (violations, notes) in parts.items():
-            part = Report(tuple(violations), tuple(notes))
-            self.found[rule_id] = (_known[rule_id], part, _joined(notes))
-        return self.found[rule.id][1], self.found[rule.id][2]
+                notes.setdefault(rule_id, []).append(n)
+        self.found = {
+            r.id: (tuple(messages.get(r.id, ())), _joined(notes.get(r.id, ())))
+            for r in rules
+            if r.id in messages or r.id in notes
+        }
+        self.settings = {r.id: _known[r.id] for r in rules}
+        return self.found.get(rule.id, _NOTHING)
 
 
 def _joined(notes: Iterable[Note]) -> str:
@@ -135,14 +146,11 @@ def _analysis(args: ResourceValidationArgs) -> _Analysis:
     previous: _Analysis | None = getattr(_last, "analysis", None)
     parent = args.opts.parent or None
     source = origin(args.props)
-    if previous is not None:
-        record = previous.record
-        ids = (record["urn"], record["type"], record["name"], record["parent"])
-        if ids == (args.urn, args.resource_type, args.name, parent):
-            if source is not None and source is previous.source:
-                return previous  # a proxy over the very props the last policy read
-            if same(args.props, record["inputs"]):
-                return previous
+    if previous is not None and previous.key == (args.urn, args.resource_type, args.name, parent):
+        if source is not None and source is previous.source:
+            return previous  # a proxy over the very props the last policy read
+        if same(args.props, previous.record["inputs"]):
+            return previous
     record = _record(args.resource_type, args.name, args.urn, args.props, parent)
     _last.analysis = _Analysis(record, source)
     _remember(_last.analysis.resource)
@@ -166,6 +174,12 @@ def _relevant(rule: Rule, kind: str, props: Any) -> bool:
         return True
     keys = props["__target"] if type(props) is _DictProxy else props
     return "suppress" in keys
+
+
+@lru_cache(maxsize=4096)
+def _rules_for(kind: str, suppress: bool, known: tuple[str, ...]) -> tuple[Rule, ...]:
+    """The known rules that can find anything on a resource of this type."""
+    return tuple(RULES[i] for i in known if suppress or _reads(i, kind))
 
 
 def _retained_by_component(parent: str | None, records: Mapping[str, dict[str, Any]]) -> Any:
@@ -223,13 +237,13 @@ def _resource_validation(rule: Rule) -> Callable[[ResourceValidationArgs, Report
             return
         analysis = _analysis(args)
         try:
-            report, notes = analysis.report(rule, _settings(args.get_config() or {}, rule.id))
+            messages, notes = analysis.part(rule, _settings(args.get_config() or {}, rule.id))
         except ImagepinError as exc:
             report_violation(f"{args.resource_type} {args.name!r}: {exc}", None)
             return
-        for v in report.violations:
-            report_violation(f"{v.where}: {v.message}", None)
-        if notes and not report.violations:
+        for message in messages:
+            report_violation(message, None)
+        if notes and not messages:
             args.not_applicable(notes)
 
     return validate
