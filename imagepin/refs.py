@@ -265,8 +265,8 @@ class ImageReference:
 
     def without_tag(self) -> ImageReference:
         """A copy with no tag."""
-        return replace(self, tag=None)
+        return ImageReference(self.domain, self.path, None, self.digest)
 
     def without_digest(self) -> ImageReference:
         """A copy with no digest."""
-        return replace(self, digest=None)
+        return ImageReference(self.domain, self.path, self.tag, None) if self.digest else self

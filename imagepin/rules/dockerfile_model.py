@@ -44,6 +44,8 @@ def expand(word: str, scope: Scope) -> tuple[str, tuple[str, ...]]:
 
     Returns the result and the variables that had no value (replaced by "", as BuildKit does).
     """
+    if "$" not in word:
+        return word, ()
     missing: list[str] = []
 
     def one(m: re.Match[str]) -> str:
@@ -271,7 +273,7 @@ def _parse(
             original=command.original,
             start_line=command.start_line,
             end_line=command.end_line,
-            heredocs=tuple(h.content for h in command.heredocs),
+            heredocs=tuple([h.content for h in command.heredocs]) if command.heredocs else (),
             scope=snapshot,
         )
         instructions.append(instruction)

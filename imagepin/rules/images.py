@@ -90,14 +90,19 @@ def registry_allowed(ref: ImageReference, allowed: Iterable[str]) -> bool:
     Entries are hosts (`docker.io`, `127.0.0.1:5000`), host patterns
     (`*.dkr.ecr.*.amazonaws.com`) or repository prefixes (`ghcr.io/acme`, `docker.io/library`).
     """
-    for entry in allowed:
-        entry = entry.strip().rstrip("/").lower()
+    for entry in _entries(tuple(allowed)):
         if "/" in entry:
             if fnmatch.fnmatchcase(ref.name, entry) or ref.name.startswith(entry + "/"):
                 return True
         elif fnmatch.fnmatchcase(ref.domain.lower(), entry):
             return True
     return False
+
+
+@lru_cache(maxsize=64)
+def _entries(allowed: tuple[str, ...]) -> tuple[str, ...]:
+    """Allow-list entries as compared: trimmed, lower-case, no trailing slash."""
+    return tuple(entry.strip().rstrip("/").lower() for entry in allowed)
 
 
 def platform_key(platform: str) -> str:
