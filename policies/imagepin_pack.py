@@ -168,11 +168,11 @@ def _reads(rule_id: str, kind: str) -> bool:
     return rule.reads(kind)
 
 
-def _relevant(rule: Rule, kind: str, props: Any) -> bool:
-    """Whether `rule` can find anything on this resource (cheap: no props are converted)."""
-    if _reads(rule.id, kind):
-        return True
-    keys = props["__target"] if type(props) is _DictProxy else props
+def _has_suppress(props: Any) -> bool:
+    """Whether the props have a `suppress` key (cheap: nothing is converted)."""
+    keys: Any = origin(props)
+    if keys is None:
+        keys = props["__target"] if type(props) is _DictProxy else props
     return "suppress" in keys
 
 
@@ -232,12 +232,14 @@ def _settings(config: Mapping[str, Any], policy: str | None = None) -> Settings:
 
 
 def _resource_validation(rule: Rule) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
+    rule_id = rule.id
+
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        if not _relevant(rule, args.resource_type, args.props):
-            return
+        if not _reads(rule_id, args.resource_type) and not _has_suppress(args.props):
+            return  # nothing this rule can find here (cheap: no props are converted)
         analysis = _analysis(args)
         try:
-            messages, notes = analysis.part(rule, _settings(args.get_config() or {}, rule.id))
+            messages, notes = analysis.part(rule, _settings(args.get_config() or {}, rule_id))
         except ImagepinError as exc:
             report_violation(f"{args.resource_type} {args.name!r}: {exc}", None)
             return

@@ -104,6 +104,9 @@ def dig(value: Any, *path: str | int) -> Any:
     """`value[path[0]][path[1]]...`, secrets unwrapped on the way; None when a step is missing,
     `UNKNOWN` as soon as a step is unknown."""
     for step in path:
+        if type(value) is dict and type(step) is str:  # plain inputs: the common case
+            value = value.get(step)
+            continue
         value = reveal(value)
         if value is UNKNOWN:
             return UNKNOWN
