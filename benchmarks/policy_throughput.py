@@ -86,6 +86,16 @@ def resources(n: int, round_: int = 0) -> list[Item]:
     return found
 
 
+def prod_config(folder: Path) -> dict[str, Any]:
+    """The prod stack's pack config, with PIN001/PIN002 reading an empty images.lock in `folder`."""
+    config: dict[str, Any] = json.loads((ROOT / "policies" / "config" / "prod.json").read_text())
+    lock = folder / "images.lock"
+    lock.write_text('{"version": 1, "images": {}}\n')
+    for name in ("PIN001", "PIN002"):
+        config[name] = {"enforcementLevel": "mandatory", "lockFile": str(lock)}
+    return config
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -115,16 +125,12 @@ def main() -> None:
     parser.add_argument("--resources", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    config: dict[str, Any] = json.loads((ROOT / "policies" / "config" / "prod.json").read_text())
     samples: dict[str, dict[str, list[float]]] = {
         name: {"wall": [], "cpu": []} for name in ("floor", "rules")
     }
     diagnostics_found = {"floor": 0, "rules": 0}
     with tempfile.TemporaryDirectory() as tmp:
-        lock = Path(tmp) / "images.lock"
-        lock.write_text('{"version": 1, "images": {}}\n')
-        for name in ("PIN001", "PIN002"):
-            config[name] = {"enforcementLevel": "mandatory", "lockFile": str(lock)}
+        config = prod_config(Path(tmp))
         packs = {"floor": Analyzer.start(floor=True), "rules": Analyzer.start()}
         try:
             for pack in packs.values():

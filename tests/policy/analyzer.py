@@ -79,18 +79,8 @@ class Analyzer:
 
     def configure(self, config: Mapping[str, str | Mapping[str, Any]]) -> None:
         """Per-policy config: `{"PIN001": "mandatory", "REG001": {"enforcementLevel": ...}}`."""
-        request = analyzer_pb2.ConfigureAnalyzerRequest()
-        expanded = dict(config)
-        if "all" in expanded:  # the engine gives every policy the `all` level, then overrides
-            every = expanded.pop("all")
-            expanded = {p.name: every for p in self.info().policies} | expanded
-        for name, value in expanded.items():
-            props = {"enforcementLevel": value} if isinstance(value, str) else dict(value)
-            level = props.pop("enforcementLevel", "advisory")
-            request.policyConfig[name].CopyFrom(
-                analyzer_pb2.PolicyConfig(enforcementLevel=LEVELS[level], properties=struct(props))
-            )
-        self.stub.Configure(request)
+        names = [p.name for p in self.info().policies] if "all" in config else []
+        self.stub.Configure(configure_request(config, names))
 
     @staticmethod
     def request(
@@ -124,6 +114,24 @@ class Analyzer:
 
     def remediate(self, kind: str, name: str, props: Mapping[str, Any]) -> Any:
         return self.stub.Remediate(self.request(kind, name, props))
+
+
+def configure_request(
+    config: Mapping[str, str | Mapping[str, Any]], policies: Sequence[str] = ()
+) -> analyzer_pb2.ConfigureAnalyzerRequest:
+    """The Configure request the engine sends for a pack config (`all` applies to `policies`)."""
+    request = analyzer_pb2.ConfigureAnalyzerRequest()
+    expanded = dict(config)
+    if "all" in expanded:  # the engine gives every policy the `all` level, then overrides
+        every = expanded.pop("all")
+        expanded = dict.fromkeys(policies, every) | expanded
+    for name, value in expanded.items():
+        props = {"enforcementLevel": value} if isinstance(value, str) else dict(value)
+        level = props.pop("enforcementLevel", "advisory")
+        request.policyConfig[name].CopyFrom(
+            analyzer_pb2.PolicyConfig(enforcementLevel=LEVELS[level], properties=struct(props))
+        )
+    return request
 
 
 def diagnostics(response: Any) -> list[tuple[str, str, str]]:
