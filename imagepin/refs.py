@@ -265,7 +265,7 @@ class ImageReference:
 
     def without_tag(self) -> ImageReference:
         """A copy with no tag."""
-        return ImageReference(self.domain, self.path, None, self.digest)
+        return ImageReference(self.domain, self.path, None, self.digest) if self.tag else self
 
     def without_digest(self) -> ImageReference:
         """A copy with no digest."""

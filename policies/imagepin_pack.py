@@ -112,8 +112,7 @@ class _Analysis:
         if self.settings.get(rule.id) is settings:
             return self.found.get(rule.id, _NOTHING)
         _known[rule.id] = settings
-        inputs = self.record["inputs"]
-        suppress = isinstance(inputs, dict) and "suppress" in inputs
+        suppress = "suppress" in self.resource.inputs
         rules = _rules_for(self.resource.type, suppress, tuple(_known))
         report = check_resources(
             [self.resource], settings, rules, context=_component_context(), per_rule=_known
