@@ -18,6 +18,7 @@ Prints one JSON object.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import os
@@ -102,10 +103,13 @@ def _valgrind(mode: str, resources: int) -> subprocess.Popen[str]:
 
 
 def main() -> None:
-    args = sys.argv[1:]
-    resources = int(args[args.index("--resources") + 1]) if "--resources" in args else 1000
-    if "--count" in args:
-        count(args[args.index("--count") + 1], resources)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--resources", type=int, default=1000)
+    parser.add_argument("--count", choices=("floor", "rules"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    resources = args.resources
+    if args.count:  # inside valgrind
+        count(args.count, resources)
         return
     if shutil.which("valgrind") is None:
         sys.exit("policy_instructions: needs valgrind (apt-get install valgrind)")
