@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,10 @@ class Report:
     notes: tuple[Note, ...] = ()
 
     def __add__(self, other: Report) -> Report:
+        if not (other.violations or other.notes):
+            return self
+        if not (self.violations or self.notes):
+            return other
         return Report(self.violations + other.violations, self.notes + other.notes)
 
     def count(self, severity: Severity) -> int:
@@ -62,10 +67,14 @@ class Report:
 
 
 _ORDER = {rule_id: i for i, rule_id in enumerate(RULES)}
+_NONE = Report()
 
 
-def _select(rules: Iterable[Rule] | None) -> list[Rule]:
-    return list(RULES.values()) if rules is None else list(rules)
+_ALL = tuple(RULES.values())
+
+
+def _select(rules: Iterable[Rule] | None) -> tuple[Rule, ...]:
+    return _ALL if rules is None else tuple(rules)
 
 
 def _suppressed(
@@ -86,30 +95,42 @@ def _report(
     resource_level: Sequence[Suppression] = (),
 ) -> Report:
     if not findings:
-        return Report()
+        return _NONE
     kept = findings
     if resource_level or (dockerfile is not None and dockerfile.suppressions):
         kept = [f for f in findings if not _suppressed(f, dockerfile, resource_level)]
     if len(kept) > 1:
         kept = list(dict.fromkeys(kept))
-    kept.sort(key=lambda f: (f.line or 0, _ORDER.get(f.rule, len(_ORDER))))
-    return Report(
-        tuple(f for f in kept if isinstance(f, Violation)),
-        tuple(f for f in kept if isinstance(f, Note)),
-    )
+        kept.sort(key=_position)
+    violations = tuple(f for f in kept if isinstance(f, Violation))
+    if len(violations) == len(kept):
+        return Report(violations)
+    return Report(violations, tuple(f for f in kept if isinstance(f, Note)))
+
+
+def _position(finding: Finding) -> tuple[int, int]:
+    """Where a finding is reported: by line, then in the rules' order."""
+    return finding.line or 0, _ORDER.get(finding.rule, len(_ORDER))
 
 
 PerRule = Mapping[str, Settings]
 """Settings for some rules by ID (the policy pack configures each policy on its own)."""
 
 
+@lru_cache(maxsize=1024)
+def _applicable(rules: tuple[Rule, ...], scope: str, kind: str) -> tuple[Rule, ...]:
+    """The rules of `rules` that can find anything on a subject of this scope and resource type
+    (the policy pack checks every resource with one of a few selections)."""
+    return tuple(r for r in rules if (r.reads(kind) if scope == "resource" else scope in r.scope))
+
+
 def _run(
-    rules: list[Rule], scope: str, subject: Any, settings: Settings, per_rule: PerRule
+    rules: tuple[Rule, ...], scope: str, subject: Any, settings: Settings, per_rule: PerRule
 ) -> list[Finding]:
     found: list[Finding] = []
-    for rule in rules:
-        if rule.reads(subject.type) if scope == "resource" else scope in rule.scope:
-            found += rule.check(subject, per_rule.get(rule.id, settings) if per_rule else settings)
+    kind = subject.type if scope == "resource" else ""
+    for rule in _applicable(rules, scope, kind):
+        found += rule.check(subject, per_rule.get(rule.id, settings) if per_rule else settings)
     return found
 
 
@@ -214,7 +235,7 @@ def check_resources(
         report += _report(_run(chosen, "resource", resource, settings, overrides), None, level)
         if resource.is_component or build_of(resource) is None:
             continue
-        if not any("dockerfile" in rule.scope for rule in chosen):
+        if not _applicable(chosen, "dockerfile", ""):
             continue
         dockerfile = dockerfile_of(resource, settings.base_dir)
         if isinstance(dockerfile, Note):

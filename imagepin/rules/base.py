@@ -117,9 +117,10 @@ class Settings:
 Scope = Literal["dockerfile", "resource"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Rule:
-    """A rule's public metadata and its pure check."""
+    """A rule's public metadata and its pure check (one object per rule: compared and hashed by
+    identity, so a selection of rules is a cheap cache key)."""
 
     id: str
     severity: Severity

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from functools import lru_cache
 
 from imagepin.rules.base import Finding, Rule, Settings, Severity
 from imagepin.rules.dockerfile_model import Dockerfile, Instruction
@@ -12,14 +13,20 @@ _SHELL_SYNTAX = set("|&;<>()$`*?")
 
 
 def _exec_form(instruction: Instruction) -> str:
-    text = " ".join(instruction.value)
+    return _suggestion(instruction.cmd, instruction.value)
+
+
+@lru_cache(maxsize=1024)
+def _suggestion(cmd: str, value: tuple[str, ...]) -> str:
+    """The exec form to write instead (the same command line is often in many Dockerfiles)."""
+    text = " ".join(value)
     try:
         words = shlex.split(text)
     except ValueError:
         words = []
     if not words or any(set(w) & _SHELL_SYNTAX for w in words):
-        return f'put the shell logic in a script and exec it: {instruction.cmd} ["./start.sh"]'
-    return f"write {instruction.cmd} {json.dumps(words)}"
+        return f'put the shell logic in a script and exec it: {cmd} ["./start.sh"]'
+    return f"write {cmd} {json.dumps(words)}"
 
 
 def check(subject: object, settings: Settings) -> list[Finding]:

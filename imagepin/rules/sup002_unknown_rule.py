@@ -9,11 +9,16 @@ from imagepin.rules.dockerfile_model import Dockerfile
 from imagepin.rules.resources import Resource
 from imagepin.rules.suppressions import Suppression, from_mapping, unknown_ids
 
+_KNOWN: list[str] = []
+
 
 def _known() -> list[str]:
-    from imagepin.rules import RULES  # the registry imports this module
+    """The rule IDs, read from the registry once (it imports this module, so not at import)."""
+    if not _KNOWN:
+        from imagepin.rules import RULES
 
-    return list(RULES)
+        _KNOWN.extend(RULES)
+    return _KNOWN
 
 
 def _what(s: Suppression, known: list[str]) -> str | None:
