@@ -69,12 +69,16 @@ def _remember(resource: Resource) -> None:
 
 
 def _component_context() -> list[Resource]:
+    if not _components:  # most stacks' resources have no component or suppress mapping
+        return []
     with _components_lock:
         return list(_components.values())
 
 
 _known: dict[str, Settings] = {}
 """Each resource policy's settings, as its last validation read them from its config."""
+_known_ids: tuple[str, ...] = ()
+"""The IDs in `_known`, in order (a cache key for `_rules_for`)."""
 _last = threading.local()
 """The resource the SDK is running policies on in this thread, and what the rules found on it.
 
@@ -109,11 +113,14 @@ class _Analysis:
 
     def part(self, rule: Rule, settings: Settings) -> Part:
         """What `rule` found on this resource (every rule known so far is run the first time)."""
+        global _known_ids
         if self.settings.get(rule.id) is settings:
             return self.found.get(rule.id, _NOTHING)
         _known[rule.id] = settings
+        if len(_known_ids) != len(_known):
+            _known_ids = tuple(_known)
         suppress = "suppress" in self.resource.inputs
-        rules = _rules_for(self.resource.type, suppress, tuple(_known))
+        rules = _rules_for(self.resource.type, suppress, _known_ids)
         report = check_resources(
             [self.resource], settings, rules, context=_component_context(), per_rule=_known
         )
@@ -123,16 +130,19 @@ class _Analysis:
         notes: dict[str, list[Note]] = {}
         for v in report.violations:
             messages.setdefault(v.rule, []).append(f"{v.where}: {v.message}")
-        dockerfile_rules = [r.id for r in rules if "dockerfile" in r.scope]
         for n in report.notes:
-            for rule_id in dockerfile_rules if n.rule == ALL_DOCKERFILE_RULES else (n.rule,):
-                notes.setdefault(rule_id, []).append(n)
+            if n.rule != ALL_DOCKERFILE_RULES:
+                notes.setdefault(n.rule, []).append(n)
+                continue
+            for r in rules:
+                if "dockerfile" in r.scope:
+                    notes.setdefault(r.id, []).append(n)
         self.found = {
-            r.id: (tuple(messages.get(r.id, ())), _joined(notes.get(r.id, ())))
-            for r in rules
-            if r.id in messages or r.id in notes
+            rule_id: (tuple(found), _joined(notes.pop(rule_id, ())))
+            for rule_id, found in messages.items()
         }
-        self.settings = {r.id: _known[r.id] for r in rules}
+        self.found.update((rule_id, ((), _joined(found))) for rule_id, found in notes.items())
+        self.settings = dict(_known)  # what the parts were found with (rules that apply, and more)
         return self.found.get(rule.id, _NOTHING)
 
 
