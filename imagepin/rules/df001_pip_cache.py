@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from imagepin.rules.base import Finding, Rule, Settings, Severity
 from imagepin.rules.dockerfile_model import Dockerfile, Instruction
-from imagepin.rules.shell import assignments, commands, pip_install, program
+from imagepin.rules.shell import assignments, run_commands
 
 
 def _cache_mounted(instruction: Instruction) -> bool:
@@ -26,13 +26,13 @@ def check(subject: object, settings: Settings) -> list[Finding]:
                 continue
             if instruction.scope.get("PIP_NO_CACHE_DIR") not in (None, ""):
                 continue
-            for argv in commands(instruction):
-                args = pip_install(argv)
+            for command in run_commands(instruction):
+                args = command.pip_install
                 if args is None or "--no-cache-dir" in args:
                     continue
-                if assignments(argv).get("PIP_NO_CACHE_DIR"):
+                if assignments(command.argv).get("PIP_NO_CACHE_DIR"):
                     continue
-                run = program(argv)
+                run = command.program
                 at = run.index("install") + 1 if "install" in run else len(run)
                 shown = " ".join(run)
                 fixed = " ".join([*run[:at], "--no-cache-dir", *run[at:]])

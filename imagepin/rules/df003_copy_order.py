@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from imagepin.rules.base import Finding, Rule, Settings, Severity
 from imagepin.rules.dockerfile_model import Dockerfile, Instruction
-from imagepin.rules.shell import commands, pip_install, program
+from imagepin.rules.shell import Command, run_commands
 
 _WHOLE_CONTEXT = {".", "./", "*", "./*", "./."}
 _TOOL_INSTALLS = {("poetry", "install"), ("uv", "sync"), ("pipenv", "install"), ("pdm", "install")}
@@ -17,8 +17,8 @@ def _copies_everything(instruction: Instruction) -> bool:
     return any(source in _WHOLE_CONTEXT for source in sources)
 
 
-def _installs_dependencies(argv: list[str]) -> bool:
-    args = pip_install(argv)
+def _installs_dependencies(command: Command) -> bool:
+    args = command.pip_install
     if args is not None:
         if "--no-deps" in args:
             return False
@@ -26,7 +26,7 @@ def _installs_dependencies(argv: list[str]) -> bool:
         return any(a in files or a.startswith(("-r", "--requirement=")) for a in args) or any(
             a in (".", "./", "-e.", "-e") for a in args
         )
-    run = program(argv)
+    run = command.program
     return len(run) >= 2 and (run[0].rsplit("/", 1)[-1], run[1]) in _TOOL_INSTALLS
 
 
@@ -42,11 +42,11 @@ def check(subject: object, settings: Settings) -> list[Finding]:
                 continue
             if instruction.cmd != "RUN":
                 continue
-            installs = [argv for argv in commands(instruction) if _installs_dependencies(argv)]
+            installs = [c for c in run_commands(instruction) if _installs_dependencies(c)]
             if not installs:
                 continue
             if copy is not None:
-                shown = " ".join(installs[0])
+                shown = " ".join(installs[0].argv)
                 found.append(
                     RULE.violation(
                         f"{copy.original.splitlines()[0]} (line {copy.start_line}) copies the "

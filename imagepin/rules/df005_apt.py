@@ -6,18 +6,18 @@ import re
 
 from imagepin.rules.base import Finding, Rule, Settings, Severity
 from imagepin.rules.dockerfile_model import Dockerfile, Instruction
-from imagepin.rules.shell import apt_install, commands, program
+from imagepin.rules.shell import Command, run_commands
 
 _NO_RECOMMENDS = re.compile(r"APT::Install-Recommends=(false|0|no)", re.IGNORECASE)
 
 
-def _recommends_off(args: list[str]) -> bool:
+def _recommends_off(args: tuple[str, ...]) -> bool:
     return "--no-install-recommends" in args or any(_NO_RECOMMENDS.search(a) for a in args)
 
 
-def _cleans_lists(argvs: list[list[str]]) -> bool:
-    for argv in argvs:
-        run = program(argv)
+def _cleans_lists(commands: tuple[Command, ...]) -> bool:
+    for command in commands:
+        run = command.program
         if run and run[0] == "rm" and any(a.startswith("/var/lib/apt/lists") for a in run[1:]):
             return True
     return False
@@ -39,20 +39,20 @@ def check(subject: object, settings: Settings) -> list[Finding]:
     for instruction in subject.instructions:
         if instruction.cmd != "RUN":
             continue
-        argvs = commands(instruction)
-        installs = [(argv, args) for argv in argvs if (args := apt_install(argv)) is not None]
+        commands = run_commands(instruction)
+        installs = [c for c in commands if c.apt_install is not None]
         if not installs:
             continue
         problems = []
-        if not all(_recommends_off(args) for _, args in installs):
+        if not all(_recommends_off(c.apt_install) for c in installs if c.apt_install is not None):
             problems.append("installs recommended packages too (add --no-install-recommends)")
-        if not _cleans_lists(argvs) and not _lists_cached(instruction):
+        if not _cleans_lists(commands) and not _lists_cached(instruction):
             problems.append(
                 "leaves /var/lib/apt/lists in the layer (end the same RUN with "
                 "rm -rf /var/lib/apt/lists/*)"
             )
         if problems:
-            shown = " ".join(program(installs[0][0]))
+            shown = " ".join(installs[0].program)
             found.append(
                 RULE.violation(
                     f"RUN {shown} " + " and ".join(problems),

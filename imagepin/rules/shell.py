@@ -2,14 +2,18 @@
 
 `commands(instruction)` gives one argv list per simple command, across `&&`, `||`, `;`, `|`,
 newlines (heredoc bodies) and `( )`; comments are dropped. `program(argv)` skips leading
-`VAR=value` assignments and wrappers such as `sudo`, `env` or `exec`.
+`VAR=value` assignments and wrappers such as `sudo`, `env` or `exec`. `run_commands(instruction)`
+gives the same commands as `Command`s, with what the rules ask of each (its program, its
+`pip install` and `apt-get install` arguments) worked out once per command line.
 """
 
 from __future__ import annotations
 
 import re
 import shlex
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
 
 from imagepin.rules.dockerfile_model import Instruction
 
@@ -18,6 +22,7 @@ _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=.*")
 _WRAPPERS = {"sudo", "env", "exec", "command", "nice", "time", "xargs"}
 _PIP = re.compile(r"pip(\d+(\.\d+)?)?")
 _PYTHON = re.compile(r"python(\d+(\.\d+)?)?")
+Argv = TypeVar("Argv", list[str], tuple[str, ...])
 _HEREDOC = re.compile(r"<<-?([\"']?)[A-Za-z0-9_]+\1")
 _SHELLS = {"sh", "bash", "ash", "dash", "zsh", "ksh"}
 _APT_VALUE_OPTIONS = {"-o", "-c", "-t", "--option", "--config-file", "--target-release"}
@@ -61,6 +66,37 @@ def commands(instruction: Instruction) -> list[list[str]]:
     return [list(c) for c in _commands(instruction.value, instruction.heredocs)]
 
 
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One simple command of a RUN, and what the rules ask of it."""
+
+    argv: tuple[str, ...]
+    program: tuple[str, ...]
+    """`argv` from the program on (assignments and wrappers skipped)."""
+    pip_install: tuple[str, ...] | None
+    """The arguments after `pip install`, or None when it is not one."""
+    apt_install: tuple[str, ...] | None
+    """The arguments of an `apt-get install` / `apt install`, or None when it is not one."""
+
+
+def run_commands(instruction: Instruction) -> tuple[Command, ...]:
+    """`commands(instruction)` as `Command`s (remembered per command line: RUN lines repeat
+    across the Dockerfiles of a stack)."""
+    if instruction.json:
+        return (_command(instruction.value),) if instruction.value else ()
+    return _run_commands(instruction.value, instruction.heredocs)
+
+
+@lru_cache(maxsize=4096)
+def _run_commands(value: tuple[str, ...], heredocs: tuple[str, ...]) -> tuple[Command, ...]:
+    return tuple(_command(argv) for argv in _commands(value, heredocs))
+
+
+@lru_cache(maxsize=4096)
+def _command(argv: tuple[str, ...]) -> Command:
+    return Command(argv, program(argv), pip_install(argv), apt_install(argv))
+
+
 @lru_cache(maxsize=4096)
 def _commands(value: tuple[str, ...], heredocs: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
     head = " ".join(value)
@@ -77,7 +113,7 @@ def _shell(argv: list[str]) -> bool:
     return bool(run) and run[0].rsplit("/", 1)[-1] in _SHELLS
 
 
-def assignments(argv: list[str]) -> dict[str, str]:
+def assignments(argv: list[str] | tuple[str, ...]) -> dict[str, str]:
     """Leading `VAR=value` words of a command."""
     found = {}
     for word in argv:
@@ -88,7 +124,7 @@ def assignments(argv: list[str]) -> dict[str, str]:
     return found
 
 
-def program(argv: list[str]) -> list[str]:
+def program(argv: Argv) -> Argv:
     """`argv` from the program on: assignments and wrappers (`sudo`, `env`...) skipped."""
     i = 0
     while i < len(argv):
@@ -101,21 +137,21 @@ def program(argv: list[str]) -> list[str]:
     return argv[i:]
 
 
-def _subcommand(args: list[str]) -> tuple[str | None, list[str]]:
+def _subcommand(args: Argv) -> tuple[str | None, Argv]:
     for i, word in enumerate(args):
         if not word.startswith("-"):
             return word, args[i + 1 :]
-    return None, []
+    return None, args[:0]
 
 
-def pip_install(argv: list[str]) -> list[str] | None:
+def pip_install(argv: Argv) -> Argv | None:
     """The arguments of a `pip install` (also `pip3`, `python -m pip`), or None if it is not."""
     run = program(argv)
     if not run:
         return None
     base = run[0].rsplit("/", 1)[-1]
     rest = run[1:]
-    if _PYTHON.fullmatch(base) and rest[:2] == ["-m", "pip"]:
+    if _PYTHON.fullmatch(base) and len(rest) >= 2 and rest[0] == "-m" and rest[1] == "pip":
         rest = rest[2:]
     elif not _PIP.fullmatch(base):
         return None
@@ -123,7 +159,7 @@ def pip_install(argv: list[str]) -> list[str] | None:
     return args if sub == "install" else None
 
 
-def apt_install(argv: list[str]) -> list[str] | None:
+def apt_install(argv: Argv) -> Argv | None:
     """The arguments of an `apt-get install` / `apt install`, or None if it is not."""
     run = program(argv)
     if not run or run[0].rsplit("/", 1)[-1] not in ("apt-get", "apt"):

@@ -6,7 +6,15 @@ from __future__ import annotations
 import pytest
 
 from imagepin.rules.dockerfile_model import Dockerfile, DockerfileError, expand, unquote
-from imagepin.rules.shell import apt_install, commands, pip_install, program, split_script
+from imagepin.rules.shell import (
+    Command,
+    apt_install,
+    commands,
+    pip_install,
+    program,
+    run_commands,
+    split_script,
+)
 
 MULTI = """\
 # syntax=docker/dockerfile:1
@@ -159,3 +167,32 @@ def test_shell_splitting_finds_each_simple_command() -> None:
     ]
     assert pip_install(["uv", "pip", "install", "x"]) is None
     assert split_script("echo 'unbalanced") == [["echo", "'unbalanced"]]
+
+
+def test_run_commands_work_out_what_the_rules_ask_once_per_command_line() -> None:
+    df = Dockerfile.parse(
+        "FROM a\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n"
+        "RUN sudo python3 -m pip install --no-cache-dir -r r.txt\n"
+        'RUN ["pip", "install", "x"]\n'
+        "RUN apt-get update && apt-get install -y --no-install-recommends curl\n"
+    )
+    apt, pip, exec_form, apt_again = df.stages[0].instructions
+    found = run_commands(apt)
+    assert [c.argv for c in found] == [tuple(c) for c in commands(apt)]
+    assert found[1] == Command(
+        argv=("apt-get", "install", "-y", "--no-install-recommends", "curl"),
+        program=("apt-get", "install", "-y", "--no-install-recommends", "curl"),
+        pip_install=None,
+        apt_install=("install", "-y", "--no-install-recommends", "curl"),
+    )
+    assert found[0].apt_install is None  # apt-get update
+    (python_pip,) = run_commands(pip)
+    assert python_pip.program[:3] == ("python3", "-m", "pip")
+    assert python_pip.pip_install == ("--no-cache-dir", "-r", "r.txt")
+    assert run_commands(exec_form) == (
+        Command(("pip", "install", "x"), ("pip", "install", "x"), ("x",), None),
+    )
+    assert run_commands(apt_again) is found  # the same command line, worked out once
+    # the plain helpers keep the type they are given
+    assert program(("env", "A=1", "pip", "install", "y")) == ("pip", "install", "y")
+    assert pip_install(("python", "-m", "pip", "install", "z")) == ("z",)
