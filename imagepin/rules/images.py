@@ -105,6 +105,7 @@ def _entries(allowed: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(entry.strip().rstrip("/").lower() for entry in allowed)
 
 
+@lru_cache(maxsize=1024)
 def platform_key(platform: str) -> str:
     """A platform as compared: lower-case, `linux/arm64/v8` == `linux/arm64`, no `/v1` on amd64."""
     parts = platform.strip().lower().split("/")

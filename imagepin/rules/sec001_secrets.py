@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from imagepin.rules.base import Finding, Rule, Settings, Severity
 from imagepin.rules.dockerfile_model import Dockerfile, unquote
@@ -17,6 +18,7 @@ _URL_CREDENTIALS = re.compile(r"://[^/\s:@]+:[^/\s@]+@")
 _MOUNT = "RUN --mount=type=secret,id={id}"
 
 
+@lru_cache(maxsize=4096)
 def secret_word(name: str) -> str | None:
     """The word that makes `name` look like a secret (`TOKEN` in `GITHUB_TOKEN`), or None."""
     words = [str(w).upper() for w in _WORDS.findall(name)]
@@ -41,6 +43,8 @@ def _dockerfile(df: Dockerfile) -> list[Finding]:
         elif instruction.cmd == "ENV":
             values = instruction.value
             pairs = [(k, unquote(v)) for k, v in zip(values[::2], values[1::2], strict=False)]
+        if not pairs:
+            continue
         kind = (
             "build arg values are kept in the image history"
             if instruction.cmd == "ARG"
@@ -48,6 +52,8 @@ def _dockerfile(df: Dockerfile) -> list[Finding]:
         )
         for name, value in pairs:
             word = secret_word(name)
+            if word is None and not (value and _URL_CREDENTIALS.search(value)):
+                continue
             where = df.at(instruction.start_line)
             mount = _MOUNT.format(id=name.lower())
             if word is not None:
@@ -59,7 +65,7 @@ def _dockerfile(df: Dockerfile) -> list[Finding]:
                         **where,
                     )
                 )
-            elif value and _URL_CREDENTIALS.search(value):
+            else:
                 found.append(
                     RULE.violation(
                         f"{instruction.cmd} {name} (line {instruction.start_line}) carries "
