@@ -34,7 +34,7 @@ from pulumi_policy import (
 )
 from pulumi_policy import Severity as PolicySeverity
 from pulumi_policy.proxy import _DictProxy
-from sdk_bridge import origin, plain, same
+from sdk_bridge import ORIGIN, plain, same
 
 from imagepin.check import check_resources
 from imagepin.errors import ImagepinError
@@ -154,7 +154,7 @@ def _joined(notes: Iterable[Note]) -> str:
 def _analysis(args: ResourceValidationArgs) -> _Analysis:
     previous: _Analysis | None = getattr(_last, "analysis", None)
     parent = args.opts.parent or None
-    source = origin(args.props)
+    source = getattr(args.props, ORIGIN, None)
     if previous is not None and previous.key == (args.urn, args.resource_type, args.name, parent):
         if source is not None and source is previous.source:
             return previous  # a proxy over the very props the last policy read
@@ -179,7 +179,7 @@ def _reads(rule_id: str, kind: str) -> bool:
 
 def _has_suppress(props: Any) -> bool:
     """Whether the props have a `suppress` key (cheap: nothing is converted)."""
-    keys: Any = origin(props)
+    keys: Any = getattr(props, ORIGIN, None)
     if keys is None:
         keys = props["__target"] if type(props) is _DictProxy else props
     return "suppress" in keys
@@ -222,33 +222,35 @@ def _record(kind: str, name: str, urn: str, props: Any, parent: str | None) -> d
 
 
 _settings_cache: dict[str, Settings] = {}
-_last_config: dict[str, tuple[Mapping[str, Any], Settings]] = {}
-"""Each policy's last config and its settings: the SDK hands every validation a fresh copy of
-the same config, so an equal copy is answered without building the cache key."""
 
 
-def _settings(config: Mapping[str, Any], policy: str | None = None) -> Settings:
+def _settings(config: Mapping[str, Any]) -> Settings:
     """Settings for one policy's config, read once per config (and lock file) per process."""
-    last = _last_config.get(policy) if policy is not None else None
-    if last is not None and last[0] == config:
-        return last[1]
     key = repr(sorted(config.items()))
     if key not in _settings_cache:
         _settings_cache[key] = settings_from_config(config, search=[REPO])
-    if policy is not None:
-        _last_config[policy] = (config, _settings_cache[key])
     return _settings_cache[key]
 
 
 def _resource_validation(rule: Rule) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
     rule_id = rule.id
+    last: list[tuple[Mapping[str, Any], Settings]] = []
+    """This policy's last config and its settings: the SDK hands every validation a fresh copy
+    of the same config, so an equal copy is answered without building the cache key."""
 
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         if not _reads(rule_id, args.resource_type) and not _has_suppress(args.props):
             return  # nothing this rule can find here (cheap: no props are converted)
         analysis = _analysis(args)
+        config = args.get_config() or {}
         try:
-            messages, notes = analysis.part(rule, _settings(args.get_config() or {}, rule_id))
+            known = last[0] if last else None
+            if known is not None and known[0] == config:
+                settings = known[1]
+            else:
+                settings = _settings(config)
+                last[:] = [(config, settings)]
+            messages, notes = analysis.part(rule, settings)
         except ImagepinError as exc:
             report_violation(f"{args.resource_type} {args.name!r}: {exc}", None)
             return

@@ -4,7 +4,7 @@
   sends it (`KeepSecrets`), so `_keep_secrets` keeps it as `pulumi_policy.Secret`, letting SEC001
   see a Pulumi secret passed as a build arg.
 - Reuse: the SDK deserializes the request again for every policy; equal requests in a row now get
-  the same deserialized props, and each props proxy is tagged with them (`origin`), so the pack
+  the same deserialized props, and each props proxy is tagged with them (`ORIGIN`), so the pack
   can tell two policies are looking at the same resource without comparing the props.
 - `plain` turns the SDK's props into plain data with imagepin's markers (`UNKNOWN`, `Secret`);
   `same` compares SDK props with such plain data without copying them.
@@ -56,20 +56,20 @@ def _keep_secrets(props: dict[str, Any], proxy_secrets: bool = False) -> dict[st
     return kept
 
 
+ORIGIN = "_imagepin_origin"
+"""The attribute of an SDK props proxy that holds the deserialized props it reads (read it with
+`getattr(props, ORIGIN, None)`: None when not known)."""
+
+
 def _tagging_proxy(props: dict[str, Any]) -> Any:
     proxy = _proxy(props)
     with contextlib.suppress(AttributeError):
-        proxy._imagepin_origin = props  # which deserialized props this proxy reads
+        proxy._imagepin_origin = props  # ORIGIN: which deserialized props this proxy reads
     return proxy
 
 
 sdk.deserialize_properties = _keep_secrets
 sdk.unknown_checking_proxy = _tagging_proxy
-
-
-def origin(props: Any) -> object | None:
-    """The deserialized props an SDK proxy reads (None when not known)."""
-    return getattr(props, "_imagepin_origin", None)
 
 
 def plain(value: Any) -> Any:
