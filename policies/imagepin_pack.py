@@ -234,9 +234,9 @@ def _settings(config: Mapping[str, Any]) -> Settings:
 
 def _resource_validation(rule: Rule) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
     rule_id = rule.id
+    # this policy's last config and its settings: the SDK hands every validation a fresh copy
+    # of the same config, so an equal copy is answered without building the cache key
     last: list[tuple[Mapping[str, Any], Settings]] = []
-    """This policy's last config and its settings: the SDK hands every validation a fresh copy
-    of the same config, so an equal copy is answered without building the cache key."""
 
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         if not _reads(rule_id, args.resource_type) and not _has_suppress(args.props):

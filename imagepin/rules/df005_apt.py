@@ -40,11 +40,11 @@ def check(subject: object, settings: Settings) -> list[Finding]:
         if instruction.cmd != "RUN":
             continue
         commands = run_commands(instruction)
-        installs = [c for c in commands if c.apt_install is not None]
+        installs = [(c, args) for c in commands if (args := c.apt_install) is not None]
         if not installs:
             continue
         problems = []
-        if not all(_recommends_off(c.apt_install) for c in installs if c.apt_install is not None):
+        if not all(_recommends_off(args) for _, args in installs):
             problems.append("installs recommended packages too (add --no-install-recommends)")
         if not _cleans_lists(commands) and not _lists_cached(instruction):
             problems.append(
@@ -52,7 +52,7 @@ def check(subject: object, settings: Settings) -> list[Finding]:
                 "rm -rf /var/lib/apt/lists/*)"
             )
         if problems:
-            shown = " ".join(installs[0].program)
+            shown = " ".join(installs[0][0].program)
             found.append(
                 RULE.violation(
                     f"RUN {shown} " + " and ".join(problems),
