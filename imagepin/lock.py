@@ -30,7 +30,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from filelock import FileLock, Timeout
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -132,6 +132,17 @@ class Lock:
             raise _corrupt(path, f"line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
         except RecursionError:  # the decoder recurses once per `[` or `{`
             raise _corrupt(path, "arrays or objects nested too deeply for a lock file") from None
+        if "\\u" in text or not _is_text(text):  # only a \uXXXX escape or a str can hold one
+            found = _lone_surrogate(raw)
+            if found is not None:
+                loc, value = found
+                shown = [str(p).encode("utf-8", "backslashreplace").decode() for p in loc]
+                raise _corrupt(
+                    path,
+                    f"line {_line_of(text, loc)}: {'.'.join(shown) or 'top level'}: {value!r} "
+                    "holds a lone UTF-16 surrogate (an unpaired \\ud800-\\udfff escape), which "
+                    "is no character and cannot be written back",
+                )
         version = raw.get("version") if isinstance(raw, dict) else None
         if isinstance(version, int) and version > FORMAT_VERSION:
             raise LockError(
@@ -271,6 +282,32 @@ def _corrupt(path: Path, what: str) -> LockError:
         f"{path}: corrupt lock file, {what}. Restore it (`git checkout -- {path}`) or delete it "
         f"and run `imagepin lock add REF...` again, then `imagepin lock refresh`"
     )
+
+
+def _is_text(value: str) -> bool:
+    """Whether `value` is text that can be written as UTF-8 (no lone surrogate)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _lone_surrogate(raw: Any) -> tuple[tuple[int | str, ...], str] | None:
+    """Where the first key or string value holding a lone surrogate is, and that string."""
+    pending: list[tuple[tuple[int | str, ...], Any]] = [((), raw)]
+    while pending:  # a loop, not recursion: the JSON may nest as deep as the decoder allows
+        loc, value = pending.pop()
+        if isinstance(value, str) and not _is_text(value):
+            return loc, value
+        if isinstance(value, dict):
+            for key, item in reversed(value.items()):
+                if not _is_text(key):
+                    return (*loc, key), key
+                pending.append(((*loc, key), item))
+        elif isinstance(value, list):
+            pending.extend(((*loc, i), item) for i, item in reversed(list(enumerate(value))))
+    return None
 
 
 def _line_of(text: str, loc: tuple[int | str, ...]) -> int:

@@ -198,6 +198,44 @@ def test_two_lock_keys_for_one_image_are_a_corrupt_lock(tmp_path: Path, report: 
     )
 
 
+@pytest.mark.parametrize(("field", "line"), [("platforms", 8), ("registry", 10), ("media_type", 6)])
+def test_a_lone_surrogate_in_a_lock_is_a_corrupt_lock(
+    field: str, line: int, tmp_path: Path, report: Report
+) -> None:
+    digest = "sha256:" + "a" * 64
+    entry: dict[str, object] = {
+        "digest": digest,
+        "media_type": "application/vnd.oci.image.index.v1+json",
+        "platforms": {"linux/amd64": digest},
+        "registry": "docker.io",
+        "resolved_at": "2026-11-25T16:40:00Z",
+    }
+    if field == "platforms":
+        entry["platforms"] = {"\udcfflinux/arm/v7": digest}
+    else:
+        entry[field] = f"{entry[field]}\udcff"
+    text = json.dumps({"version": 1, "images": {"python:3.12": entry}}, indent=1)  # \udcff escaped
+    with pytest.raises(LockError, match="lone UTF-16 surrogate") as caught:
+        Lock.loads(text, "images.lock")
+    assert f"line {line}:" in str(caught.value) and "\\udcff" in str(caught.value)
+    str(caught.value).encode("utf-8")  # the message itself can be printed
+    lock = tmp_path / "images.lock"
+    lock.write_text(text)
+    proc = run_cli("lock", "show", "--lock", str(lock))
+    assert proc.returncode == 2 and "lone UTF-16 surrogate" in proc.stderr, proc.stderr[-500:]
+    assert "Traceback" not in proc.stderr
+    fixed(
+        report,
+        "lock-lone-surrogate",
+        "imagepin/lock.py",
+        "A lock file with an unpaired \\udXXX escape in a platform, registry or media type "
+        "loaded, and writing it back turned the character into U+FFFD, so the lock changed "
+        "under a load-and-save (found by the Lock.loads fuzz target). It is now a corrupt lock "
+        "naming the line, the key path and the string.",
+        "test_a_lone_surrogate_in_a_lock_is_a_corrupt_lock",
+    )
+
+
 @pytest.mark.parametrize("status", [429, 503])
 def test_rate_limit_advice_names_only_options_that_exist(status: int, report: Report) -> None:
     request = httpx.Request("GET", "http://127.0.0.1:5000/v2/x/manifests/1")
