@@ -132,7 +132,8 @@ class Lock:
             raise _corrupt(path, f"line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
         except RecursionError:  # the decoder recurses once per `[` or `{`
             raise _corrupt(path, "arrays or objects nested too deeply for a lock file") from None
-        if "\\u" in text or not _is_text(text):  # only a \uXXXX escape or a str can hold one
+        # a lone surrogate comes from a \uXXXX escape, or from a str that holds one already
+        if "\\u" in text or not _is_text(text):
             found = _lone_surrogate(raw)
             if found is not None:
                 loc, value = found

@@ -61,9 +61,7 @@ def commands(instruction: Instruction) -> list[list[str]]:
     With heredocs (`RUN <<EOF`, `RUN <<EOF bash`), the bodies are the script when the command
     line is empty or a shell; fed to another program (`RUN python3 <<EOF`) they are its input.
     """
-    if instruction.json:
-        return [list(instruction.value)] if instruction.value else []
-    return [list(c) for c in _commands(instruction.value, instruction.heredocs)]
+    return [list(c.argv) for c in run_commands(instruction)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +78,8 @@ class Command:
 
 
 def run_commands(instruction: Instruction) -> tuple[Command, ...]:
-    """`commands(instruction)` as `Command`s (remembered per command line: RUN lines repeat
-    across the Dockerfiles of a stack)."""
+    """The simple commands of a RUN as `Command`s (remembered per command line: RUN lines
+    repeat across the Dockerfiles of a stack)."""
     if instruction.json:
         return (_command(instruction.value),) if instruction.value else ()
     return _run_commands(instruction.value, instruction.heredocs)
