@@ -302,10 +302,10 @@ def _lone_surrogate(raw: Any) -> tuple[tuple[int | str, ...], str] | None:
         if isinstance(value, str) and not _is_text(value):
             return loc, value
         if isinstance(value, dict):
-            for key, item in reversed(value.items()):
+            for key in value:
                 if not _is_text(key):
                     return (*loc, key), key
-                pending.append(((*loc, key), item))
+            pending.extend(((*loc, key), item) for key, item in reversed(value.items()))
         elif isinstance(value, list):
             pending.extend(((*loc, i), item) for i, item in reversed(list(enumerate(value))))
     return None
