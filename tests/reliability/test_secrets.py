@@ -416,7 +416,10 @@ def test_no_secret_leaks_through_render_build_or_deploy(
         dockerfile = tmp_path / "Dockerfile"
         dockerfile.write_text(build["dockerfile"]["inline"])
         scan("recorded Dockerfile", dockerfile.read_bytes())
-        command = ["build", "--progress=plain", "--file", str(dockerfile)]
+        # --no-cache: the RUN must reach the index. The index URL (with its port) is in the RUN
+        # line, and the daemon keeps BuildKit's cache between CI runs, so a port drawn again
+        # would replay an old layer without a request (seen once in CI: no hits at all).
+        command = ["build", "--no-cache", "--progress=plain", "--file", str(dockerfile)]
         command += ["--platform", ",".join(build["platforms"])]
         for key, value in sorted(plain(build["secrets"]).items()):
             source = tmp_path / f"secret-{key}"
@@ -430,7 +433,9 @@ def test_no_secret_leaks_through_render_build_or_deploy(
         built = docker(env, *command, str(root / build["context"]["location"]))
         tag = build["tags"][0]
     used = [path for path, ok in index.hits if ok]
-    assert any(path.endswith(".whl") for path in used), index.hits  # the token was needed
+    assert any(path.endswith(".whl") for path in used), (  # the token was needed
+        f"index hits {index.hits}; build log:\n{built.stderr[-4000:]}"
+    )
     scan("`docker build` log", built.stdout + built.stderr)
     try:
         scan("`docker image inspect`", docker(env, "image", "inspect", tag).stdout)
