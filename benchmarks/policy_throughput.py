@@ -6,9 +6,13 @@ Resources are shaped like the provider resources the engine sends: 400 docker-bu
 its own inline Dockerfile, half compliant, half not), 300 docker Containers, 100 ECS task
 definitions and 200 unrelated S3 buckets; the pack is configured like the prod stack. Each pack is
 warmed up on 20 resources, then timed over all 1000 requests, one after another (as the engine
-sends them), in 5 interleaved rounds (each round's Dockerfiles are new, so nothing parsed in one
-round helps the next). Reports the median wall time of each pack and their ratio, and the
-analyzer processes' CPU time. Prints one JSON object; target: rules / floor <= 1.5.
+sends them), in 7 interleaved rounds (each round's Dockerfiles are new, so nothing parsed in one
+round helps the next). Each round times the floor and then the rules on the same requests, back to
+back, so the round's ratio compares the two under the same machine load; the reported `ratio` is
+the median of the rounds' ratios (a shared machine's load drifts over a run: the floor alone took
+1.8 s in one round and 2.8 s two rounds later). Also reported: each pack's median wall time and
+the ratio of those medians, and the analyzer processes' CPU time. Prints one JSON object; target:
+ratio <= 1.5.
 
     .venv/bin/python benchmarks/policy_throughput.py [--resources 1000]
 """
@@ -123,8 +127,10 @@ def median(values: list[float]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--resources", type=int, default=1000)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
+    if args.resources < 1 or args.rounds < 1:
+        parser.error("--resources and --rounds must be at least 1")
     samples: dict[str, dict[str, list[float]]] = {
         name: {"wall": [], "cpu": []} for name in ("floor", "rules")
     }
@@ -148,6 +154,9 @@ def main() -> None:
             for pack in packs.values():
                 pack.stop()
     floor, rules = (median(samples[n]["wall"]) for n in ("floor", "rules"))
+    walls = zip(samples["floor"]["wall"], samples["rules"]["wall"], strict=True)
+    paired = [r / f for f, r in walls]  # each round's rules against its own floor
+    ratio = median(paired)
     cpu_floor, cpu_rules = (median(samples[n]["cpu"]) for n in ("floor", "rules"))
     print(
         json.dumps(
@@ -168,10 +177,12 @@ def main() -> None:
                     "diagnostics": diagnostics_found["rules"],
                     "samples": samples["rules"],
                 },
-                "ratio": round(rules / floor, 3),
+                "round_ratios": [round(r, 3) for r in paired],
+                "ratio": round(ratio, 3),
+                "ratio_of_medians": round(rules / floor, 3),
                 "cpu_ratio": round(cpu_rules / cpu_floor, 3) if cpu_floor else None,
                 "target": TARGET,
-                "met": rules / floor <= TARGET,
+                "met": ratio <= TARGET,
             },
             indent=2,
         )
