@@ -14,7 +14,7 @@ the median of the rounds' ratios (a shared machine's load drifts over a run: the
 the ratio of those medians, and the analyzer processes' CPU time. Prints one JSON object; target:
 ratio <= 1.5.
 
-    .venv/bin/python benchmarks/policy_throughput.py [--resources 1000]
+    .venv/bin/python benchmarks/policy_throughput.py [--resources 1000] [--rounds 7]
 """
 
 from __future__ import annotations
