@@ -10,7 +10,7 @@ sends them), in 7 interleaved rounds (each round's Dockerfiles are new, so nothi
 round helps the next). Each round times the floor and then the rules on the same requests, back to
 back, so the round's ratio compares the two under the same machine load; the reported `ratio` is
 the median of the rounds' ratios (a shared machine's load drifts over a run: the floor alone took
-1.8 s in one round and 2.8 s two rounds later). Also reported: each pack's median wall time and
+1.9 s in one round and 2.8 s two rounds later). Also reported: each pack's median wall time and
 the ratio of those medians, and the analyzer processes' CPU time. Prints one JSON object; target:
 ratio <= 1.5.
 
