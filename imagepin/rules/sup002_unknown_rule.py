@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 import difflib
+from functools import lru_cache
 
 from imagepin.rules.base import Finding, Rule, Settings, Severity
 from imagepin.rules.dockerfile_model import Dockerfile
 from imagepin.rules.resources import Resource
 from imagepin.rules.suppressions import Suppression, from_mapping, unknown_ids
 
-_KNOWN: list[str] = []
 
-
-def _known() -> list[str]:
+@lru_cache(maxsize=1)
+def _known() -> tuple[str, ...]:
     """The rule IDs, read from the registry once (it imports this module, so not at import)."""
-    if not _KNOWN:
-        from imagepin.rules import RULES
+    from imagepin.rules import RULES
 
-        _KNOWN.extend(RULES)
-    return _KNOWN
+    return tuple(RULES)
 
 
-def _what(s: Suppression, known: list[str]) -> str | None:
+def _what(s: Suppression, known: tuple[str, ...]) -> str | None:
     if not s.rules:
         return "names no rule"
     unknown = unknown_ids(s, known)
