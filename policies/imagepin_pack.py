@@ -43,7 +43,7 @@ from imagepin.rules.image_dockerfile import ALL_DOCKERFILE_RULES
 from imagepin.rules.pin001_base_digest import remediate as pin_from_lock
 from imagepin.rules.resources import BUILD_IMAGE, COMPONENT_PREFIX, Resource
 from imagepin.rules.settings_schema import CONFIG, settings_from_config
-from imagepin.rules.values import UNKNOWN, UNKNOWN_SENTINELS
+from imagepin.rules.values import UNKNOWN, UNKNOWN_SENTINELS, reveal
 
 PACK_NAME = "imagepin"
 REPO = Path(__file__).resolve().parent.parent
@@ -60,12 +60,28 @@ _SEVERITY = {
 
 _components: dict[str, Resource] = {}
 _components_lock = threading.Lock()
+_generation = [0]
+"""Bumped whenever `_components` changes: a resource's findings depend on its ancestors'
+`suppress`, so an analysis made before a change is not reused after it."""
 
 
 def _remember(resource: Resource) -> None:
-    if resource.is_component or resource.suppress is not None:
-        with _components_lock:
-            _components[resource.urn or resource.name] = resource
+    key = resource.urn or resource.name
+    keep = resource.is_component or resource.suppress is not None
+    if not keep and key not in _components:
+        return
+    if not keep:  # analyzed again without its `suppress`: it no longer covers its children
+        _forget(key)
+        return
+    with _components_lock:
+        _components[key] = resource
+        _generation[0] += 1
+
+
+def _forget(key: str) -> None:
+    with _components_lock:
+        if _components.pop(key, None) is not None:
+            _generation[0] += 1
 
 
 def _component_context() -> list[Resource]:
@@ -79,6 +95,8 @@ _known: dict[str, Settings] = {}
 """Each resource policy's settings, as its last validation read them from its config."""
 _known_ids: tuple[str, ...] = ()
 """The IDs in `_known`, in order (a cache key for `_rules_for`)."""
+_known_lock = threading.Lock()
+"""gRPC serves requests on several threads: `_known` and `_known_ids` change together."""
 _last = threading.local()
 """The resource the SDK is running policies on in this thread, and what the rules found on it.
 
@@ -107,6 +125,8 @@ class _Analysis:
             suppress=record["suppress"],
         )
         self.key = (record["urn"], record["type"], record["name"], record["parent"])
+        self.generation = -1
+        """`_generation` when it was made (reused only while the components are unchanged)."""
         self.settings: dict[str, Settings] = {}
         """The settings each rule's part was found with."""
         self.found: dict[str, Part] = {}
@@ -116,13 +136,15 @@ class _Analysis:
         global _known_ids
         if self.settings.get(rule.id) is settings:
             return self.found.get(rule.id, _NOTHING)
-        _known[rule.id] = settings
-        if len(_known_ids) != len(_known):
-            _known_ids = tuple(_known)
+        with _known_lock:  # a consistent snapshot: the rules run are the ones recorded as run
+            _known[rule.id] = settings
+            if len(_known_ids) != len(_known):
+                _known_ids = tuple(_known)
+            known, known_ids = dict(_known), _known_ids
         suppress = "suppress" in self.resource.inputs
-        rules = _rules_for(self.resource.type, suppress, _known_ids)
+        rules = _rules_for(self.resource.type, suppress, known_ids)
         report = check_resources(
-            [self.resource], settings, rules, context=_component_context(), per_rule=_known
+            [self.resource], settings, rules, context=_component_context(), per_rule=known
         )
         # one pass over the findings, each to its rule's part (in the report's order); a note
         # about the Dockerfile as a whole goes to every Dockerfile rule
@@ -142,7 +164,7 @@ class _Analysis:
             for rule_id, found in messages.items()
         }
         self.found.update((rule_id, ((), _joined(found))) for rule_id, found in notes.items())
-        self.settings = dict(_known)  # what the parts were found with (rules that apply, and more)
+        self.settings = known  # what the parts were found with (rules that apply, and more)
         return self.found.get(rule.id, _NOTHING)
 
 
@@ -155,15 +177,21 @@ def _analysis(args: ResourceValidationArgs) -> _Analysis:
     previous: _Analysis | None = getattr(_last, "analysis", None)
     parent = args.opts.parent or None
     source = getattr(args.props, ORIGIN, None)
-    if previous is not None and previous.key == (args.urn, args.resource_type, args.name, parent):
+    if (
+        previous is not None
+        and previous.generation == _generation[0]
+        and previous.key == (args.urn, args.resource_type, args.name, parent)
+    ):
         if source is not None and source is previous.source:
             return previous  # a proxy over the very props the last policy read
         if same(args.props, previous.record["inputs"]):
             return previous
     record = _record(args.resource_type, args.name, args.urn, args.props, parent)
-    _last.analysis = _Analysis(record, source)
-    _remember(_last.analysis.resource)
-    return _last.analysis
+    analysis = _Analysis(record, source)
+    _remember(analysis.resource)
+    analysis.generation = _generation[0]  # after its own change to the components, if any
+    _last.analysis = analysis
+    return analysis
 
 
 @lru_cache(maxsize=4096)
@@ -198,7 +226,8 @@ def _retained_by_component(parent: str | None, records: Mapping[str, dict[str, A
         seen.add(parent)
         record = records[parent]
         if record["type"].startswith(COMPONENT_PREFIX):
-            flag = record["inputs"].get("retainOnDelete", record["inputs"].get("retain_on_delete"))
+            inputs = record["inputs"]
+            flag = reveal(inputs.get("retainOnDelete", inputs.get("retain_on_delete")))
             if isinstance(flag, bool):
                 return flag
         parent = record.get("parent")
@@ -240,6 +269,8 @@ def _resource_validation(rule: Rule) -> Callable[[ResourceValidationArgs, Report
 
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         if not _reads(rule_id, args.resource_type) and not _has_suppress(args.props):
+            if args.urn in _components:  # remembered for a `suppress` it no longer has
+                _forget(args.urn)
             return  # nothing this rule can find here (cheap: no props are converted)
         analysis = _analysis(args)
         config = args.get_config() or {}
@@ -272,19 +303,43 @@ def _stack_validation(rule: Rule) -> Callable[[StackValidationArgs, ReportViolat
         }
         for record in records.values():
             record["options"]["retainOnDelete"] = _retained_by_component(record["parent"], records)
+        violations: list[tuple[str, str]] = []
+        notes: list[Note] = []
         try:
-            report = check_resources(records.values(), _settings(args.get_config() or {}), [rule])
+            settings = _settings(args.get_config() or {})
+            # findings name resources by name, and names repeat across parents: each batch
+            # holds one resource per name, so each finding maps back to its URN
+            for batch in _unique_names(records):
+                report = check_resources(batch.values(), settings, [rule], context=records.values())
+                by_name = {r["name"]: urn for urn, r in batch.items()}
+                violations += [
+                    (f"{v.where}: {v.message}", by_name.get(v.resource or "", ""))
+                    for v in report.violations
+                ]
+                notes += report.notes
         except ImagepinError as exc:
             report_violation(str(exc), None)
             return
-        by_name = {r["name"]: urn for urn, r in records.items()}
-        for v in report.violations:
-            report_violation(f"{v.where}: {v.message}", by_name.get(v.resource or ""))
-        notes = _joined(report.notes)
-        if notes and not report.violations:
-            args.not_applicable(notes)
+        for message, urn in violations:
+            report_violation(message, urn or None)
+        if notes and not violations:
+            args.not_applicable(_joined(notes))
 
     return validate
+
+
+def _unique_names(records: Mapping[str, dict[str, Any]]) -> list[dict[str, dict[str, Any]]]:
+    """`records` (by URN) in batches in which no two share a name (usually one batch)."""
+    batches: list[dict[str, dict[str, Any]]] = []
+    names: list[set[str]] = []
+    for urn, record in records.items():
+        i = next((i for i, seen in enumerate(names) if record["name"] not in seen), len(names))
+        if i == len(names):
+            batches.append({})
+            names.append(set())
+        batches[i][urn] = record
+        names[i].add(record["name"])
+    return batches
 
 
 def _pin_from_lock(args: ResourceValidationArgs) -> Mapping[str, Any] | None:

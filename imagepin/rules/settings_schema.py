@@ -18,8 +18,8 @@ CONFIG: dict[str, tuple[str, dict[str, Any]]] = {
         {
             "type": "string",
             "description": "Path of images.lock (relative to the working directory, else to "
-            "the repository holding the policy pack).",
-            "default": "images.lock",
+            "the repository holding the policy pack). Unset: images.lock there when it exists, "
+            "else no lock (PIN002 has nothing to compare with).",
         },
     ),
     "allowed_registries": (
@@ -59,8 +59,10 @@ def settings_from_config(
     """`Settings` from one policy's config (camelCase keys, as `CONFIG` names them).
 
     A relative `lockFile` is looked up in the working directory, then under each `search` folder;
-    a lock file that is named but missing is a `ConfigError`. Unknown keys are ignored (the
-    engine validates config against the schema before it reaches the pack).
+    a lock file that is named but missing is a `ConfigError`; unset, `images.lock` is read from
+    there when it exists. The schema gives `lockFile` no default on purpose: the engine fills
+    schema defaults in, which would turn "no lock here" into "the named lock is missing". Unknown
+    keys are ignored (the engine validates config against the schema before it reaches the pack).
     """
     lock = None
     name = config.get("lockFile")

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from imagepin.rules.values import reveal
+from imagepin.rules.values import UNKNOWN, reveal
 
 _COMMENT = re.compile(r"\s*#\s*imagepin\s*:\s*ignore\b\s*=?(?P<rest>.*)", re.IGNORECASE)
 RULE_ID = re.compile(r"[A-Z]{2,5}[0-9]{3}")
@@ -37,10 +37,13 @@ class Suppression:
     first_line: int | None = None
     last_line: int | None = None
     resource: str | None = None
+    reason_unknown: bool = False
+    """The reason is a value only known after deployment: the suppression applies at preview
+    (a false positive would block it), and SUP001 checks the reason once it is known."""
 
     @property
     def active(self) -> bool:
-        return bool(self.reason)
+        return bool(self.reason) or self.reason_unknown
 
     def covers_line(self, rule: str, line: int | None) -> bool:
         if not self.active or rule not in self.rules or line is None:
@@ -97,12 +100,15 @@ def from_mapping(mapping: Any, resource: str) -> list[Suppression]:
     found = []
     for rule, reason in mapping.items():
         text = reveal(reason)
+        unknown = text is UNKNOWN
+        shown = "<unknown at preview>" if unknown else repr(text)
         found.append(
             Suppression(
                 rules=(str(rule).strip().upper(),),
                 reason=text.strip() if isinstance(text, str) else "",
-                written=f"suppress={{{str(rule)!r}: {text!r}}}",
+                written=f"suppress={{{str(rule)!r}: {shown}}}",
                 resource=resource,
+                reason_unknown=unknown,
             )
         )
     return found

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,10 @@ def test_analyzer_info_lists_every_rule_as_a_policy(pack: Analyzer) -> None:
     assert set(policies["ARCH001"].configSchema.properties) == {"requiredPlatforms"}
     assert set(policies["PY002"].configSchema.properties) == {"allowPrerelease"}
     assert set(policies["PIN001"].configSchema.properties) == {"lockFile"}
+    # no default: the engine fills schema defaults in, and a default lockFile that does not
+    # exist would fail every image
+    lock_schema = json_format.MessageToDict(policies["PIN001"].configSchema.properties)
+    assert "default" not in lock_schema["lockFile"]
     assert policies["SEC001"].severity == analyzer_pb2.POLICY_SEVERITY_HIGH
     assert policies["DF003"].severity == analyzer_pb2.POLICY_SEVERITY_LOW
 
@@ -279,3 +284,67 @@ def test_a_config_mistake_is_reported_not_a_crash(pack: Analyzer) -> None:
     assert found["PIN001"][1].startswith(
         "docker-build:index:Image 'app': lockFile 'no/such.lock' was not found"
     )
+
+
+def test_without_a_lock_file_a_pinned_image_passes(pack: Analyzer, tmp_path: Path) -> None:
+    # the config the engine sends when the stack names no lockFile; no images.lock anywhere
+    fresh = Analyzer.start(cwd=tmp_path)
+    try:
+        fresh.configure({"PIN001": "mandatory", "PIN002": "mandatory"})
+        assert diagnostics(fresh.analyze(IMAGE, "app", good_image())) == []
+    finally:
+        fresh.stop()
+
+
+def test_a_suppress_removed_from_a_component_no_longer_covers_its_children(
+    prod: Analyzer,
+) -> None:
+    kind = "acme:index:Service"  # not one of ours: only its `suppress` makes it remembered
+    parent = urn(kind, "svc")
+    child_urn = urn(IMAGE, "svc-image", [kind])
+    root_image = good_image(dockerfile={"inline": GOOD_DOCKERFILE.replace("USER 10001\n", "")})
+    prod.analyze(kind, "svc", {"suppress": {"DF004": "binds port 80 in the legacy box"}})
+    child = prod.analyze(IMAGE, "svc-image", root_image, parent=parent, the_urn=child_urn)
+    assert diagnostics(child) == []
+    prod.analyze(kind, "svc", {})
+    for _ in range(4):  # the same request again, on whichever gRPC thread serves it
+        child = prod.analyze(IMAGE, "svc-image", root_image, parent=parent, the_urn=child_urn)
+        assert [p for p, _, _ in diagnostics(child)] == ["DF004"]
+
+
+def test_concurrent_requests_on_a_fresh_pack_all_get_their_findings() -> None:
+    fresh = Analyzer.start()
+    try:
+        fresh.configure({"DF004": "mandatory"})
+        root_image = good_image(dockerfile={"inline": GOOD_DOCKERFILE.replace("USER 10001\n", "")})
+
+        def one(i: int) -> list[str]:
+            props = root_image if i % 2 else good_image()
+            return [p for p, _, _ in diagnostics(fresh.analyze(IMAGE, f"app{i}", props))]
+
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            found = list(pool.map(one, range(64)))
+        assert found == [["DF004"] if i % 2 else [] for i in range(64)]
+    finally:
+        fresh.stop()
+
+
+def test_ops001_names_the_right_resource_when_names_repeat(prod: Analyzer) -> None:
+    def component(name: str, retain: Any) -> list[dict[str, Any]]:
+        comp_urn = urn("imagepin:index:PythonImage", name)
+        return [
+            {"type": "imagepin:index:PythonImage", "name": name, "urn": comp_urn,
+             "props": {"push": True, "retainOnDelete": retain}},
+            {"type": IMAGE, "name": "api-image", "props": good_image(), "parent": comp_urn,
+             "urn": f"{comp_urn}$docker-build:index:Image::api-image"},
+        ]  # fmt: skip
+
+    response = prod.analyze_stack(component("api", False) + component("api2", True))
+    assert [d.urn for d in response.diagnostics] == [
+        urn("imagepin:index:PythonImage", "api") + "$docker-build:index:Image::api-image"
+    ]
+    both = prod.analyze_stack(component("api", False) + component("api2", False))
+    assert len({d.urn for d in both.diagnostics}) == 2
+    secret_retain = prod.analyze_stack(component("api", secret(True)))
+    assert secret_retain.diagnostics == []
+    assert "OPS001" not in not_applicable(secret_retain)

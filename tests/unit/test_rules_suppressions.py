@@ -133,6 +133,36 @@ def test_sup001_messages() -> None:
     ]
 
 
+def test_an_unknown_reason_applies_and_is_noted_not_reported() -> None:
+    unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's sentinel at preview
+    web = {"type": "docker:index/container:Container", "name": "web", "inputs": {"image": "x:1"}}
+    report = check_resources([web | {"suppress": {"PIN003": unknown}}], SETTINGS)
+    assert "PIN003" not in rule_ids(report) and "SUP001" not in rule_ids(report)
+    assert [(n.rule, n.message) for n in report.notes if n.rule == "SUP001"] == [
+        (
+            "SUP001",
+            'docker:index/container:Container "web": the reason for suppressing PIN003 is '
+            "unknown at preview; the suppression applies, and the reason is checked once known",
+        )
+    ]
+    whole = check_resources([web | {"suppress": unknown}], SETTINGS, [RULES["SUP001"]])
+    assert [n.message for n in whole.notes] == [
+        'docker:index/container:Container "web": suppress is unknown at preview, so its '
+        "reasons are checked once known"
+    ]
+
+
+@pytest.mark.parametrize(("value", "kind"), [(["OPS002"], "list"), ("OPS002", "string")])
+def test_a_suppress_that_is_not_a_mapping_is_reported(value: Any, kind: str) -> None:
+    web = {"type": "docker:index/container:Container", "name": "web", "suppress": value}
+    report = check_resources([web], SETTINGS, [RULES["SUP001"]])
+    assert [v.message for v in report.violations] == [
+        f'docker:index/container:Container "web" has a suppress that is a {kind}, not a '
+        "mapping of rule IDs to reasons, so it suppresses nothing; write "
+        'suppress={"DF004": "<why this is acceptable>"}'
+    ]
+
+
 def test_sup002_reports_ids_that_name_no_rule() -> None:
     text = "FROM a\n# imagepin: ignore DF04 -- typo\nRUN x\n# imagepin: ignore -- nothing\nRUN y\n"
     report = check_text(text, SETTINGS, [RULES["SUP002"]])
