@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from imagepin.errors import ConfigError
 from imagepin.rules import RULES, SUPPRESSION_RULES
@@ -28,6 +28,7 @@ from imagepin.rules.dockerfile_model import Dockerfile
 from imagepin.rules.image_dockerfile import dockerfile_of
 from imagepin.rules.resources import Resource, build_of
 from imagepin.rules.suppressions import Suppression, from_mapping
+from imagepin.rules.values import is_secret, reveal, scrub, secret_texts
 
 
 @dataclass(frozen=True)
@@ -232,17 +233,67 @@ def check_resources(
         level = from_mapping(resource.suppress, resource.name)
         for ancestor in _ancestors(resource, index):
             level += from_mapping(ancestor.suppress, ancestor.name)
-        report += _report(_run(chosen, "resource", resource, settings, overrides), None, level)
-        if resource.is_component or build_of(resource) is None:
-            continue
-        if not _applicable(chosen, "dockerfile", ""):
-            continue
-        dockerfile = dockerfile_of(resource, settings.base_dir)
-        if isinstance(dockerfile, Note):
-            report += Report(notes=(dockerfile,))
-            continue
-        report += check_dockerfile(dockerfile, settings, chosen, level, per_rule=overrides)
+        found = _report(_run(chosen, "resource", resource, settings, overrides), None, level)
+        build = None if resource.is_component else build_of(resource)
+        if build is not None and _applicable(chosen, "dockerfile", ""):
+            dockerfile = dockerfile_of(resource, settings.base_dir)
+            if isinstance(dockerfile, Note):
+                in_file = Report(notes=(dockerfile,))
+            else:
+                in_file = check_dockerfile(dockerfile, settings, chosen, level, per_rule=overrides)
+            found += _withheld(in_file) if _secret_dockerfile(resource) else in_file
+        report += _without_secrets(found, resource)
     return report
+
+
+_F = TypeVar("_F", Violation, Note)
+
+
+def _secret_dockerfile(resource: Resource) -> bool:
+    """Whether the resource's Dockerfile (its text or where it is) is a Pulumi secret."""
+    spec = resource.inputs.get("dockerfile")
+    if is_secret(spec):
+        return True
+    spec = reveal(spec)
+    return isinstance(spec, Mapping) and any(is_secret(v) for v in spec.values())
+
+
+def _withheld(report: Report) -> Report:
+    """Findings in a secret Dockerfile, with the details (which quote it) left out."""
+    why = (
+        "the Dockerfile is a Pulumi secret, so the details are withheld; check it with "
+        "`imagepin check --dockerfile` where it can be read"
+    )
+
+    def hide(finding: _F) -> _F:
+        title = RULES[finding.rule].title if finding.rule in RULES else "Not checked"
+        return replace(finding, message=f"{title} ({why})", file=None)
+
+    return Report(
+        tuple(hide(v) for v in report.violations),
+        tuple(hide(n) for n in report.notes),
+    )
+
+
+def _without_secrets(report: Report, resource: Resource) -> Report:
+    """`report` with every value held in one of the resource's secrets shown as `[secret]`."""
+    if not (report.violations or report.notes):
+        return report
+    secrets = secret_texts(resource.inputs) | secret_texts(resource.suppress)
+    if not secrets:
+        return report
+
+    def clean(finding: _F) -> _F:
+        message = scrub(finding.message, secrets)
+        file = scrub(finding.file, secrets) if finding.file is not None else None
+        if message == finding.message and file == finding.file:
+            return finding
+        return replace(finding, message=message, file=file)
+
+    return Report(
+        tuple(clean(v) for v in report.violations),
+        tuple(clean(n) for n in report.notes),
+    )
 
 
 # --- output --------------------------------------------------------------------------------

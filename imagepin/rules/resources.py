@@ -281,6 +281,8 @@ def _ecs_images(raw: Any) -> RunImages:
     except ValueError as exc:
         what = "a secret that is" if secret else "a string"
         return RunImages([], f"containerDefinitions is {what} not valid JSON ({exc})")
+    except RecursionError:
+        return RunImages([], "containerDefinitions is nested too deeply to read")
     if not isinstance(definitions, list):
         return RunImages([], "containerDefinitions is not a JSON list of container definitions")
     found = []

@@ -10,6 +10,9 @@ so a rule never mistakes an unknown for a value or a secret for plain text.
 
 from __future__ import annotations
 
+import contextlib
+import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -90,6 +93,36 @@ def reveal(value: Any) -> Any:
     while isinstance(value, Secret):
         value = value.value
     return value
+
+
+def secret_texts(value: Any, inside: bool = False) -> set[str]:
+    """Every string held in a secret within `value` (and, for a secret JSON text, the strings in
+    it; for a secret reference, its host and tagged parts), so output can be scrubbed of them."""
+    if isinstance(value, Secret):
+        return secret_texts(value.value, True)
+    if isinstance(value, Mapping):
+        return set().union(*(secret_texts(v, inside) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(secret_texts(v, inside) for v in value))
+    if not inside or not isinstance(value, str) or not value.strip():
+        return set()
+    found = {value.strip()}
+    if not any(c.isspace() for c in value.strip()):  # a reference: its registry, repository...
+        found |= {p for p in re.split(r"[/@]", value) if len(p) >= 4 and ("." in p or ":" in p)}
+    if value.lstrip()[:1] in ("[", "{"):  # a JSON document (ECS container definitions)
+        with contextlib.suppress(ValueError, RecursionError):  # not JSON, or absurdly deep
+            found |= secret_texts(Secret(json.loads(value)))
+    return found
+
+
+def scrub(text: str, secrets: set[str]) -> str:
+    """`text` with each of `secrets` replaced by `[secret]` (short ones only as whole words)."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        if len(secret) >= 3:
+            text = text.replace(secret, "[secret]")
+        else:
+            text = re.sub(rf"(?<![\w.]){re.escape(secret)}(?![\w.])", "[secret]", text)
+    return text
 
 
 def is_secret(value: Any) -> bool:

@@ -348,3 +348,39 @@ def test_ops001_names_the_right_resource_when_names_repeat(prod: Analyzer) -> No
     secret_retain = prod.analyze_stack(component("api", secret(True)))
     assert secret_retain.diagnostics == []
     assert "OPS001" not in not_applicable(secret_retain)
+
+
+def test_values_held_in_secrets_never_reach_a_message(prod: Analyzer) -> None:
+    host = "registry.internal.example:5000"
+    container = prod.analyze(CONTAINER, "web", {"image": secret(f"{host}/app:1")})
+    assert details(container)["PIN003"][1].startswith(
+        'resource web: docker:index/container:Container "web" runs [secret] (image) by tag'
+    )
+    defs = secret(json.dumps([{"name": "app", "image": f"{host}/app:1"}]))
+    task = prod.analyze(
+        "aws:ecs/taskDefinition:TaskDefinition", "svc", {"containerDefinitions": defs}
+    )
+    assert "PIN003" in details(task)
+    inline = f"ARG REG\nFROM ${{REG}}/python:3.12-slim-bookworm@{B}\nUSER 10001\n"
+    image = prod.analyze(
+        IMAGE, "app", good_image(dockerfile={"inline": inline}, buildArgs={"REG": secret(host)})
+    )
+    assert "REG001" in details(image)
+    for response in (container, task, image):
+        assert "registry.internal" not in str(response)
+    hidden = "FROM python:3.12\nRUN pip install hunter2-internal\n"
+    withheld = prod.analyze(IMAGE, "app", good_image(dockerfile={"inline": secret(hidden)}))
+    assert details(withheld)["DF001"][1] == (
+        "resource app, inline Dockerfile line 2: pip install keeps its download cache (the "
+        "Dockerfile is a Pulumi secret, so the details are withheld; check it with `imagepin "
+        "check --dockerfile` where it can be read)"
+    )
+    assert "hunter2" not in str(withheld)
+
+
+def test_absurdly_nested_json_is_a_note_not_a_crash(prod: Analyzer) -> None:
+    defs = "[" * 5000 + "]" * 5000
+    response = prod.analyze(
+        "aws:ecs/taskDefinition:TaskDefinition", "svc", {"containerDefinitions": defs}
+    )
+    assert "nested too deeply" in not_applicable(response)["PIN003"]

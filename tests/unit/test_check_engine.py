@@ -223,3 +223,30 @@ def test_violations_are_sorted_by_line_then_rule_order() -> None:
         (1, "DF004"),
         (2, "DF001"),
     ]
+
+
+def test_values_held_in_secrets_are_scrubbed_from_every_finding() -> None:
+    settings = Settings(today=date(2026, 11, 25), allowed_registries=("docker.io",))
+    web = {
+        "type": "docker:index/container:Container",
+        "name": "web",
+        "inputs": {"image": Secret("registry.corp.example:5000/team/app:1")},
+    }
+    report = check_resources([web], settings)
+    messages = [v.message for v in report.violations]
+    assert messages and all("corp.example" not in m for m in messages)
+    assert 'docker:index/container:Container "web" runs [secret] (image) by tag' in messages[0]
+    short = {  # a short secret is replaced only as a whole word, not inside other words
+        "type": "docker-build:index:Image",
+        "name": "app",
+        "inputs": {
+            "dockerfile": {"inline": f"ARG PY\nFROM python:${{PY}}-slim-bookworm@{A}\n"},
+            "buildArgs": Secret({"PY": "3.9"}),
+        },
+    }
+    py001 = [v.message for v in check_resources([short], settings, [RULES["PY001"]]).violations]
+    assert py001 == [
+        f"FROM python:[secret]-slim-bookworm@{A} (written python:${{PY}}-slim-bookworm@{A}) in "
+        "stage 0 runs Python [secret], past its end of life on 2025-10-31 (PEP 596): no more "
+        "security fixes; move to python:3.15-slim-bookworm (`imagepin base 3.15`) and re-lock"
+    ]
