@@ -43,6 +43,7 @@ from imagepin.rules.image_dockerfile import ALL_DOCKERFILE_RULES
 from imagepin.rules.pin001_base_digest import remediate as pin_from_lock
 from imagepin.rules.resources import BUILD_IMAGE, COMPONENT_PREFIX, Resource
 from imagepin.rules.settings_schema import CONFIG, settings_from_config
+from imagepin.rules.suppressions import from_mapping
 from imagepin.rules.values import UNKNOWN, UNKNOWN_SENTINELS, reveal
 
 PACK_NAME = "imagepin"
@@ -342,9 +343,22 @@ def _unique_names(records: Mapping[str, dict[str, Any]]) -> list[dict[str, dict[
     return batches
 
 
+def _suppressed(rule_id: str, args: ResourceValidationArgs) -> bool:
+    """Whether a `suppress` on the resource, or on a component above it, covers `rule_id`."""
+    own = plain(args.props).get("suppress") if _has_suppress(args.props) else None
+    found = from_mapping(own, args.name)
+    parent, seen = args.opts.parent or None, set()
+    while parent is not None and parent in _components and parent not in seen:
+        seen.add(parent)
+        ancestor = _components[parent]
+        found += from_mapping(ancestor.suppress, ancestor.name)
+        parent = ancestor.parent
+    return any(s.active and rule_id in s.rules for s in found)
+
+
 def _pin_from_lock(args: ResourceValidationArgs) -> Mapping[str, Any] | None:
     """PIN001's remediation: pin each FROM of an inline Dockerfile from images.lock."""
-    if args.resource_type != BUILD_IMAGE:
+    if args.resource_type != BUILD_IMAGE or _suppressed("PIN001", args):
         return None
     props = args.props
     dockerfile = props.get("dockerfile")

@@ -18,10 +18,20 @@ def check(subject: object, settings: Settings) -> list[Finding]:
         where = subject.at(stage.line)
         if stage.resolved is None:
             names = ", ".join(f"${name}" for name in stage.missing)
+            if "@" not in stage.image and not _ENDS_WITH_VARIABLE.search(stage.image):
+                found.append(  # whatever the variable holds, nothing after it can be a digest
+                    RULE.violation(
+                        f"FROM {stage.image} in {stage.label} has no digest whatever {names} "
+                        "holds, so the base can change under the same tag without a change in "
+                        f"review; write FROM {stage.image}@sha256:<digest from images.lock>",
+                        **where,
+                    )
+                )
+                continue
             found.append(
                 RULE.note(
                     f"FROM {stage.image} in {stage.label} is not checked: {names} has no value "
-                    "here (an ARG without a default); pass it as a build arg to check this FROM",
+                    "here (an ARG without a default, or a build arg unknown at preview)",
                     **where,
                 )
             )
@@ -58,26 +68,34 @@ def check(subject: object, settings: Settings) -> list[Finding]:
 def remediate(text: str, lock: Lock) -> str:
     """`text` with every unpinned FROM that images.lock knows pinned to the locked digest.
 
-    Only FROMs written without variables are rewritten; the rest is left as it is (PIN001 keeps
-    reporting them).
+    Only FROMs written without variables are rewritten, and none that a `# imagepin: ignore
+    PIN001 -- reason` comment covers; the rest is left as it is (PIN001 keeps reporting the
+    unsuppressed ones).
     """
     df = Dockerfile.parse(text)
     lines = text.splitlines(keepends=True)
+    spans = {i.start_line: i.end_line for i in df.instructions if i.cmd == "FROM"}
     for stage in df.stages:
         if not stage.is_external or stage.ref is None or stage.ref.digest is not None:
             continue
         locked = lock_entry(lock, stage.ref)
         if locked is None or stage.image != stage.resolved:
             continue
-        pattern = re.compile(
-            r"(?i)^(\s*FROM\s+(?:--\S+\s+)*)" + re.escape(stage.image) + r"(?=\s|$)"
-        )
-        index = stage.line - 1
-        m = pattern.match(lines[index]) if 0 <= index < len(lines) else None
+        if any(s.covers_line(RULE.id, stage.line) for s in df.suppressions):
+            continue
+        first, last = stage.line - 1, spans.get(stage.line, stage.line)
+        block = "".join(lines[first:last])  # the FROM with its continuation lines
+        after_from = re.match(r"(?is)\s*FROM\b", block)
+        image = re.compile(r"(?<![^\s\\`])" + re.escape(stage.image) + r"(?=\s|$)")
+        m = image.search(block, after_from.end()) if after_from else None
         if m is not None:
-            line = lines[index]
-            lines[index] = f"{m[1]}{stage.image}@{locked[1].digest}{line[m.end() :]}"
+            block = f"{block[: m.end()]}@{locked[1].digest}{block[m.end() :]}"
+            lines[first:last] = [block]
     return "".join(lines)
+
+
+_ENDS_WITH_VARIABLE = re.compile(r"\$(?:\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*)$")
+"""A FROM whose image ends in a variable: the variable may hold the digest (`${BASE}`)."""
 
 
 RULE = Rule(

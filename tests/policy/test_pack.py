@@ -384,3 +384,27 @@ def test_absurdly_nested_json_is_a_note_not_a_crash(prod: Analyzer) -> None:
         "aws:ecs/taskDefinition:TaskDefinition", "svc", {"containerDefinitions": defs}
     )
     assert "nested too deeply" in not_applicable(response)["PIN003"]
+
+
+def test_pin001_remediation_leaves_suppressed_froms_alone(pack: Analyzer, lock_file: Path) -> None:
+    pack.configure({"PIN001": {"enforcementLevel": "remediate", "lockFile": str(lock_file)}})
+    parent = urn("imagepin:index:PythonImage", "legacy")
+    reason = {"PIN001": "tracks the moving tag on purpose"}
+    pack.analyze("imagepin:index:PythonImage", "legacy", {"suppress": reason})
+    unpinned = good_image(dockerfile={"inline": "FROM python:3.12-slim-bookworm\nUSER 10001\n"})
+    child = pack.stub.Remediate(Analyzer.request(IMAGE, "legacy-image", unpinned, parent=parent))
+    assert child.remediations == []
+    own = pack.remediate(IMAGE, "app", unpinned | {"suppress": reason})
+    assert own.remediations == []
+    commented = "# imagepin: ignore PIN001 -- tracks on purpose\nFROM python:3.12-slim-bookworm\n"
+    assert (
+        pack.remediate(IMAGE, "app", good_image(dockerfile={"inline": commented})).remediations
+        == []
+    )
+    continued = "FROM \\\n  python:3.12-slim-bookworm AS app\nUSER 10001\n"
+    (fixed,) = pack.remediate(
+        IMAGE, "app", good_image(dockerfile={"inline": continued})
+    ).remediations
+    assert properties(fixed)["dockerfile"] == {
+        "inline": f"FROM \\\n  python:3.12-slim-bookworm@{B} AS app\nUSER 10001\n"
+    }

@@ -85,7 +85,7 @@ def test_pin001_notes_what_it_cannot_judge_instead_of_reporting_it() -> None:
         (
             2,
             "FROM python:$T in stage 0 is not checked: $T has no value here (an ARG without a "
-            "default); pass it as a build arg to check this FROM",
+            "default, or a build arg unknown at preview)",
         )
     ]
     assert notes("FROM Python:3\n", "PIN001") == [
@@ -95,6 +95,19 @@ def test_pin001_notes_what_it_cannot_judge_instead_of_reporting_it() -> None:
             "name must be lowercase; use 'library/python', not 'library/Python'",
         )
     ]
+
+
+def test_pin001_reports_a_from_that_cannot_hold_a_digest_whatever_its_arg_holds() -> None:
+    assert found("ARG PY\nFROM python:${PY}-bookworm\n", "PIN001") == [
+        (
+            2,
+            "FROM python:${PY}-bookworm in stage 0 has no digest whatever $PY holds, so the base "
+            "can change under the same tag without a change in review; write FROM "
+            "python:${PY}-bookworm@sha256:<digest from images.lock>",
+        )
+    ]
+    assert found(f"ARG PY\nFROM python:${{PY}}-bookworm@{A}\n", "PIN001") == []
+    assert found("ARG BASE\nFROM ${BASE}\n", "PIN001") == []  # BASE may carry the digest
 
 
 def test_pin001_suppressed_with_a_reason_only() -> None:
