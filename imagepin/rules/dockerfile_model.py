@@ -256,6 +256,7 @@ def _parse(
             f"{where}: not a Dockerfile BuildKit can parse ({exc}); fix it so `docker build` "
             "accepts it"
         ) from None
+    _check_buildable(commands, where)
     args = dict(build_args)
     global_scope: dict[str, str | None] = _platform_scope(platforms)
     stage_scopes: list[dict[str, str | None]] = []
@@ -317,6 +318,35 @@ def _parse(
         platforms=platforms,
         target=target,
     )
+
+
+# fmt: off
+_INSTRUCTIONS = frozenset((
+    "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL",
+    "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
+))
+# fmt: on
+
+
+def _check_buildable(commands: Sequence[Any], where: str) -> None:
+    """What `docker build` rejects although the parser accepts it: an unknown instruction, an
+    instruction before the first FROM (other than ARG), a FROM without an image."""
+    seen_from = False
+    for command in commands:
+        cmd, at = command.cmd.upper(), f"{where}: line {command.start_line}:"
+        if cmd not in _INSTRUCTIONS:
+            fix = "fix the line, or make it a comment with #"
+            raise DockerfileError(
+                f"{at} unknown instruction {cmd!r} (docker build rejects it); {fix}"
+            )
+        if cmd == "FROM" and not command.value:
+            raise DockerfileError(f"{at} FROM names no image; write FROM IMAGE[:TAG][@DIGEST]")
+        if not seen_from and cmd not in ("ARG", "FROM"):
+            raise DockerfileError(
+                f"{at} {cmd} comes before any FROM, and docker build needs a build stage first; "
+                "start the Dockerfile with FROM (only ARG may come before it)"
+            )
+        seen_from = seen_from or cmd == "FROM"
 
 
 def _new_stage(

@@ -150,6 +150,24 @@ def test_unparsable_text_is_an_error_that_names_the_file_or_resource() -> None:
         Dockerfile.parse("", resource="web")
 
 
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        (
+            "this is not a dockerfile\n",
+            "line 1: unknown instruction 'THIS' (docker build rejects it)",
+        ),
+        ("ARG X=1\nRUN echo hi\nFROM scratch\n", "line 2: RUN comes before any FROM"),
+        ("FROM\n", "line 1: FROM names no image; write FROM IMAGE[:TAG][@DIGEST]"),
+    ],
+)
+def test_what_docker_build_rejects_is_an_error_too(text: str, error: str) -> None:
+    with pytest.raises(DockerfileError) as err:
+        Dockerfile.parse(text, file="Dockerfile")
+    assert str(err.value).startswith(f"Dockerfile: {error}")
+    assert Dockerfile.parse("ARG PY=3.12\nFROM scratch\n").stages[0].is_scratch
+
+
 def test_shell_splitting_finds_each_simple_command() -> None:
     script = (
         "set -e; apt-get update && DEBIAN_FRONTEND=noninteractive apt-get -o X=1 install -y "
