@@ -62,8 +62,10 @@ def settings_from_config(
     a lock file that is named but missing is a `ConfigError`; unset, `images.lock` is read from
     there when it exists. The schema gives `lockFile` no default on purpose: the engine fills
     schema defaults in, which would turn "no lock here" into "the named lock is missing". Unknown
-    keys are ignored (the engine validates config against the schema before it reaches the pack).
+    keys, empty registries and platforms that are not `os/arch[/variant]` are `ConfigError`s (the
+    engine checks only the types: a typo would otherwise be ignored, or fail every image).
     """
+    _validate(config)
     lock = None
     name = config.get("lockFile")
     candidates = [Path(name)] if isinstance(name, str) and name else []
@@ -90,6 +92,36 @@ def settings_from_config(
         allow_prerelease=config.get("allowPrerelease") is True,
         base_dir=search[0] if search else None,
     )
+
+
+_KEYS = {key for key, _ in CONFIG.values()}
+_OS = {"linux", "windows", "freebsd", "darwin"}
+_ARCH = {"amd64", "arm64", "arm", "386", "ppc64le", "s390x", "riscv64", "mips64le", "loong64"}
+
+
+def _validate(config: Mapping[str, Any]) -> None:
+    """Config mistakes the engine lets through, named with the fix."""
+    for key in config:
+        if key not in _KEYS:
+            raise ConfigError(
+                f"policy config key {key!r} is not one imagepin reads; use "
+                f"{', '.join(sorted(_KEYS))} (and enforcementLevel)"
+            )
+    for i, entry in enumerate(_strings(config.get("allowedRegistries"))):
+        if not entry.strip().strip("/"):
+            raise ConfigError(
+                f"allowedRegistries[{i}] is empty, which allows no registry; remove it, or "
+                "write a host (docker.io), a host pattern or a repository prefix (ghcr.io/acme)"
+            )
+    for i, platform in enumerate(_strings(config.get("requiredPlatforms"))):
+        parts = platform.strip().lower().split("/")
+        if not (2 <= len(parts) <= 3 and parts[0] in _OS and parts[1] in _ARCH):
+            raise ConfigError(
+                f"requiredPlatforms[{i}] {platform!r} is not a platform as os/arch[/variant] "
+                "(linux/amd64, linux/arm64, linux/arm/v7, windows/amd64); fix it"
+            )
+    if "allowPrerelease" in config and not isinstance(config["allowPrerelease"], bool):
+        raise ConfigError("allowPrerelease must be true or false")
 
 
 def _strings(value: Any) -> tuple[str, ...]:
@@ -122,5 +154,8 @@ def stack_policy(
         enabled.append(rule_id)
         config = dict(entry) if isinstance(entry, Mapping) else {}
         config.pop("enforcementLevel", None)
-        per_rule[rule_id] = settings_from_config(config, search=search, today=today)
+        try:
+            per_rule[rule_id] = settings_from_config(config, search=search, today=today)
+        except ConfigError as exc:
+            raise ConfigError(f"{rule_id}: {exc}") from None
     return enabled, per_rule
