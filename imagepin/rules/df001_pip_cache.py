@@ -27,12 +27,11 @@ def check(subject: object, settings: Settings) -> list[Finding]:
             if instruction.scope.get("PIP_NO_CACHE_DIR") not in (None, ""):
                 continue
             for command in run_commands(instruction):
-                args = command.pip_install
-                if args is None or "--no-cache-dir" in args:
-                    continue
+                run = command.program
+                if command.pip_install is None or "--no-cache-dir" in run:
+                    continue  # also `pip --no-cache-dir install x`: a general option
                 if assignments(command.argv).get("PIP_NO_CACHE_DIR"):
                     continue
-                run = command.program
                 at = run.index("install") + 1 if "install" in run else len(run)
                 shown = " ".join(run)
                 fixed = " ".join([*run[:at], "--no-cache-dir", *run[at:]])

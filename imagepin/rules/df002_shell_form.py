@@ -20,6 +20,14 @@ def _exec_form(instruction: Instruction) -> str:
 def _suggestion(cmd: str, value: tuple[str, ...]) -> str:
     """The exec form to write instead (the same command line is often in many Dockerfiles)."""
     text = " ".join(value)
+    listed = _listed(text)
+    if listed is not None:
+        words, why = listed
+        taken = f"{why}, so Docker took it for a shell command"
+        if not words:
+            example = f'{cmd} ["python", "app.py"]'
+            return f"{taken}; write a JSON list of double-quoted strings: {example}"
+        return f"{taken}; write {cmd} {json.dumps(words)}"
     try:
         words = shlex.split(text)
     except ValueError:
@@ -27,6 +35,30 @@ def _suggestion(cmd: str, value: tuple[str, ...]) -> str:
     if not words or any(set(w) & _SHELL_SYNTAX for w in words):
         return f'put the shell logic in a script and exec it: {cmd} ["./start.sh"]'
     return f"write {cmd} {json.dumps(words)}"
+
+
+def _listed(text: str) -> tuple[list[str], str] | None:
+    """The words of a bracketed list that is not JSON (`['python', '-m', 'app']`, `["python",`),
+    read leniently (none when even that fails), and why it is not JSON; None when `text` does
+    not look like a list."""
+    inner = text.strip()
+    opened = inner[1:].lstrip()[:1] in ("'", '"')
+    if not inner.startswith("[") or not (inner.endswith("]") or opened):
+        return None  # `[ -f x ] && python app` is shell
+    if not opened and "," not in inner:
+        return None
+    inner = inner[1:-1] if inner.endswith("]") else inner[1:]
+    lexer = shlex.shlex(inner, posix=True)
+    lexer.whitespace = " \t\r\n,"
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    try:
+        words = [word for word in lexer if word]
+    except ValueError:  # an unclosed quote
+        words = []
+    if "'" in text:
+        return words, "single quotes are not JSON (the exec form needs double quotes)"
+    return words, "the list is not valid JSON"
 
 
 def check(subject: object, settings: Settings) -> list[Finding]:

@@ -5,7 +5,24 @@ from __future__ import annotations
 from imagepin.rules.base import Finding, Rule, Settings, Severity
 from imagepin.rules.dockerfile_model import Dockerfile, Instruction, expand, unquote
 
-_ROOT = {"root", "0"}
+
+def _user_part(written: str) -> str:
+    """`USER`'s user, before the `:group` (a `:` inside `${U:-x}` is not the separator), so an
+    unknown group does not hide a known root user (`USER 0:$GID`)."""
+    depth = 0
+    for i, char in enumerate(written):
+        if char == "{" and written[i - 1 : i] == "$":
+            depth += 1
+        elif char == "}" and depth:
+            depth -= 1
+        elif char == ":" and not depth:
+            return written[:i]
+    return written
+
+
+def _root(name: str) -> bool:
+    """`root`, or uid 0 however written (`0`, `00`, `0000`)."""
+    return name.lower() == "root" or (name.isascii() and name.isdigit() and int(name) == 0)
 
 
 def check(subject: object, settings: Settings) -> list[Finding]:
@@ -30,7 +47,7 @@ def check(subject: object, settings: Settings) -> list[Finding]:
             )
         ]
     written = last.value[0]
-    user, missing = expand(written, last.scope)
+    user, missing = expand(_user_part(written), last.scope)
     if missing:
         names = ", ".join(f"${m}" for m in missing)
         return [
@@ -40,8 +57,8 @@ def check(subject: object, settings: Settings) -> list[Finding]:
                 **subject.at(last.start_line),
             )
         ]
-    name = unquote(user).split(":", 1)[0].strip()
-    if name.lower() not in _ROOT:
+    # a quoted `"0:$GID"` leaves a quote on each part: strip it
+    if not _root(unquote(user).split(":", 1)[0].strip("\"' ")):
         return []
     return [
         RULE.violation(

@@ -18,7 +18,11 @@ def _recommends_off(args: tuple[str, ...]) -> bool:
 def _cleans_lists(commands: tuple[Command, ...]) -> bool:
     for command in commands:
         run = command.program
-        if run and run[0] == "rm" and any(a.startswith("/var/lib/apt/lists") for a in run[1:]):
+        if (
+            run
+            and run[0].rsplit("/", 1)[-1] == "rm"
+            and any(a.startswith("/var/lib/apt/lists") for a in run[1:])
+        ):
             return True
     return False
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from imagepin.catalog import PythonBase, UbuntuRock, UnknownBase
+from imagepin.catalog import PythonBase, UbuntuRock, UnknownBase, lifecycle_table
 from imagepin.refs import ImageReference, InvalidReference
 
 PYTHON_PATH = "library/python"
@@ -23,7 +23,13 @@ FLOATING_TAGS = frozenset(
 @lru_cache(maxsize=1024)
 def python_base(ref: ImageReference) -> PythonBase | UbuntuRock | None:
     """The catalog entry for a `library/python` or `ubuntu/python` tag (on any registry or
-    mirror), or None: another image, no tag, or a tag the catalog cannot place."""
+    mirror), or None: another image, or a tag the catalog cannot place.
+
+    library/python's tags without a version stand for what they float over: `latest` (and no
+    tag) is the full image of the newest Python 3 (`3`), `slim-bookworm` is `3-slim-bookworm`,
+    and `rc`, `rc-slim`... are the pre-release line of the newest series (`3.15-rc-slim`)."""
+    if ref.path == PYTHON_PATH and (ref.tag is None or not ref.tag[:1].isdigit()):
+        return _versionless(ref.tag or "latest")
     if ref.tag is None:
         return None
     try:
@@ -36,19 +42,46 @@ def python_base(ref: ImageReference) -> PythonBase | UbuntuRock | None:
     return None
 
 
+@lru_cache(maxsize=64)
+def _versionless(tag: str) -> PythonBase | None:
+    """A library/python tag that names no version (`latest`, `slim`, `bookworm`, `rc-slim`) as
+    the base it floats over, or None when it is not one of those."""
+    rest = "" if tag == "latest" else tag
+    rc = rest == "rc" or rest.startswith("rc-")
+    if rc:
+        rest = rest[3:]
+    if rest in ("latest", "rc") or rest.startswith(("rc-", "latest-")):
+        return None
+    suffix = f"-{rest}" if rest else ""
+    if not rc:
+        versions = ["3"]
+    else:  # the newest series with pre-release images of that variant and distro
+        versions = [f"{s}-rc" for s in sorted(lifecycle_table().series, key=_key, reverse=True)]
+    for version in versions:
+        try:
+            return PythonBase.from_tag(f"{version}{suffix}")
+        except UnknownBase:
+            continue
+    return None
+
+
+def _key(series: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in series.split("."))
+
+
 def floating(ref: ImageReference) -> str | None:
     """Why `ref`'s tag floats (reviewers cannot tell what is pinned), or None if it does not."""
     if ref.tag is None:
+        if ref.digest is not None:
+            return "it names no tag, only a digest (Docker pulls that digest, not latest)"
         return "it has no tag (Docker reads that as latest)"
     if ref.tag.lower() in FLOATING_TAGS:
         return f"tag {ref.tag!r} moves by design"
     if ref.path != PYTHON_PATH:
         return None
+    if not ref.tag[:1].isdigit():
+        return f"tag {ref.tag!r} names no Python version"
     base = python_base(ref)
-    if base is None:
-        if not ref.tag[:1].isdigit():
-            return f"tag {ref.tag!r} names no Python version"
-        return None
     if isinstance(base, PythonBase) and "." not in base.version:
         return f"tag {ref.tag!r} names only the major version, so it moves to every new series"
     return None

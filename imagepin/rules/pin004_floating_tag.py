@@ -24,14 +24,19 @@ def check(subject: object, settings: Settings) -> list[Finding]:
             example = f"{ref.familiar_name}:{newest(settings.today)}-slim-bookworm"
         else:
             example = f"{ref.familiar_name}:<release>"
-        pinned = " the digest stays, but" if ref.digest else ""
-        found.append(
-            RULE.violation(
-                f"{from_phrase(stage)} uses a floating tag: {why};{pinned} reviewers cannot "
-                f"tell what is pinned; name the release, e.g. {example}@sha256:<digest>",
-                **subject.at(stage.line),
+        fix = f"name the release, e.g. {example}@sha256:<digest>"
+        if ref.tag is None and ref.digest:  # pulled by digest: nothing floats, nothing is named
+            message = (
+                f"{from_phrase(stage)} names no release, only a digest (Docker pulls that "
+                f"digest, not latest), so reviewers cannot tell what is pinned; {fix}"
             )
-        )
+        else:
+            pinned = " the digest stays, but" if ref.digest else ""
+            message = (
+                f"{from_phrase(stage)} uses a floating tag: {why};{pinned} reviewers cannot "
+                f"tell what is pinned; {fix}"
+            )
+        found.append(RULE.violation(message, **subject.at(stage.line)))
     return found
 
 

@@ -11,9 +11,23 @@ from imagepin.rules.resources import BUILD_IMAGE, Resource, build_of
 from imagepin.rules.values import Secret, Unknown, reveal
 
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
-_SECRET = {"TOKEN", "PASSWORD", "PASSWD", "SECRET", "KEY", "CREDENTIAL", "CREDENTIALS"}
-_SECRET_SUFFIX = ("TOKEN", "PASSWORD", "PASSWD", "SECRET", "APIKEY", "ACCESSKEY", "PRIVATEKEY")
-_HARMLESS = {"PUBLIC", "GPG", "PGP", "ID", "FILE", "PATH", "DIR", "NAME", "ARN", "URL", "TYPE"}
+_SECRET = {"TOKEN", "PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "CREDENTIAL", "CREDENTIALS"}
+"""Words that make a name a secret whatever else it says (`OIDC_ID_TOKEN`, `PGP_PASSWORD`)."""
+_SECRET_SUFFIX = (
+    "TOKEN",
+    "PASSWORD",
+    "PASSWD",
+    "PASSPHRASE",
+    "SECRET",
+    "APIKEY",
+    "ACCESSKEY",
+    "PRIVATEKEY",
+)
+_REFERENCE = {"FILE", "PATH", "DIR", "NAME", "ARN", "URL", "TYPE"}
+"""Words that make the value say where a secret is, not the secret (`PASSWORD_FILE`)."""
+_NOT_SECRET_KEY = {"PUBLIC", "GPG", "PGP", "ID"}
+"""Words that make a plain KEY no secret (`PUBLIC_KEY`, `GPG_KEY`, `KEY_ID`); a stronger word
+still wins (`GPG_PRIVATE_KEY`, `PUBLIC_KEY_PASSWORD`)."""
 _URL_CREDENTIALS = re.compile(r"://[^/\s:@]+:[^/\s@]+@")
 _MOUNT = "RUN --mount=type=secret,id={id}"
 
@@ -22,13 +36,17 @@ _MOUNT = "RUN --mount=type=secret,id={id}"
 def secret_word(name: str) -> str | None:
     """The word that makes `name` look like a secret (`TOKEN` in `GITHUB_TOKEN`), or None."""
     words = [str(w).upper() for w in _WORDS.findall(name)]
-    if any(w in _HARMLESS for w in words):
+    if any(w in _REFERENCE for w in words):
         return None
-    for word in words:
+    for i, word in enumerate(words):
+        if word == "KEY" and i and words[i - 1] == "PRIVATE":
+            return "PRIVATE_KEY"
         if word in _SECRET:
             return word
         if word.endswith(_SECRET_SUFFIX):
             return next(str(s) for s in _SECRET_SUFFIX if word.endswith(s))
+    if "KEY" in words and not any(w in _NOT_SECRET_KEY for w in words):
+        return "KEY"
     return None
 
 

@@ -1,8 +1,10 @@
 """The commands a `RUN` executes, split the way a shell would split them (well enough for rules).
 
 `commands(instruction)` gives one argv list per simple command, across `&&`, `||`, `;`, `|`,
-newlines (heredoc bodies) and `( )`; comments are dropped. `program(argv)` skips leading
-`VAR=value` assignments and wrappers such as `sudo`, `env` or `exec`. `run_commands(instruction)`
+newlines (heredoc bodies) and `( )`; comments and the reserved words that open a compound
+command (`if`, `then`, `do`, `{`, `!`...) are dropped. `program(argv)` skips leading
+`VAR=value` assignments and wrappers such as `sudo`, `env` or `exec` (with their options, also
+those that take a value: `sudo -u app`). `run_commands(instruction)`
 gives the same commands as `Command`s, with what the rules ask of each (its program, its
 `pip install` and `apt-get install` arguments) worked out once per command line.
 """
@@ -19,7 +21,46 @@ from imagepin.rules.dockerfile_model import Instruction
 
 _OPERATORS = {"&&", "||", ";", "|", "&", "(", ")", ";;", "|&"}
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=.*")
-_WRAPPERS = {"sudo", "env", "exec", "command", "nice", "time", "xargs"}
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_RESERVED = {"if", "then", "elif", "else", "while", "until", "do", "{", "!"}
+"""Reserved words after which a new command starts (`then pip install x`); `time` is a wrapper."""
+_WRAPPERS: dict[str, tuple[frozenset[str], int]] = {
+    # wrapper: (its options that take the next word as their value, positionals before the program)
+    "sudo": (
+        _words(
+            "-u -g -U -C -D -h -p -r -t -T -R --user --group --other-user --close-from --chdir "
+            "--host --prompt --role --type --command-timeout --chroot"
+        ),
+        0,
+    ),
+    "doas": (frozenset({"-u", "-C"}), 0),
+    "env": (frozenset({"-u", "-C", "--unset", "--chdir"}), 0),
+    "exec": (frozenset({"-a"}), 0),
+    "command": (frozenset(), 0),
+    "nice": (frozenset({"-n", "--adjustment"}), 0),
+    "nohup": (frozenset(), 0),
+    "time": (frozenset({"-f", "-o", "--format", "--output"}), 0),
+    "timeout": (frozenset({"-s", "-k", "--signal", "--kill-after"}), 1),
+    "xargs": (
+        _words(
+            "-I -n -P -L -s -d -E -a --max-args --max-procs --max-lines --max-chars --delimiter "
+            "--arg-file"
+        ),
+        0,
+    ),
+    "gosu": (frozenset(), 1),
+    "su-exec": (frozenset(), 1),
+}
+_PIP_VALUE_OPTIONS = _words(
+    "--python --log --log-file --proxy --retries --timeout --exists-action --trusted-host --cert "
+    "--client-cert --cache-dir --use-feature --use-deprecated --keyring-provider"
+)
+"""pip's general options that take the next word as their value (`pip --proxy P install x`)."""
 _PIP = re.compile(r"pip(\d+(\.\d+)?)?")
 _PYTHON = re.compile(r"python(\d+(\.\d+)?)?")
 Argv = TypeVar("Argv", list[str], tuple[str, ...])
@@ -40,6 +81,8 @@ def _split_line(line: str) -> list[list[str]]:
     for token in tokens:
         if token in _OPERATORS or set(token) <= set("&|;()"):
             found.append([])
+        elif not found[-1] and token in _RESERVED:
+            continue  # `then`, `do`, `{`...: the command starts at the next word
         else:
             found[-1].append(token)
     return [c for c in found if c]
@@ -123,22 +166,43 @@ def assignments(argv: list[str] | tuple[str, ...]) -> dict[str, str]:
 
 
 def program(argv: Argv) -> Argv:
-    """`argv` from the program on: assignments and wrappers (`sudo`, `env`...) skipped."""
-    i = 0
-    while i < len(argv):
+    """`argv` from the program on: assignments and wrappers (`sudo`, `env`...) skipped, with the
+    wrappers' options (`sudo -u app`, `env -u NAME`, `timeout 10`)."""
+    i, n = 0, len(argv)
+    while i < n and argv[i] in _RESERVED:
+        i += 1
+    values: frozenset[str] = frozenset()
+    options = False  # inside a wrapper's options
+    positionals = 0  # words the wrapper takes before the program (`gosu USER`, `timeout 10`)
+    while i < n:
         word = argv[i]
-        base = word.rsplit("/", 1)[-1]
-        if _ASSIGNMENT.fullmatch(word) or base in _WRAPPERS or (i and word.startswith("-")):
+        if options and word == "--":
+            options = False
             i += 1
-            continue
-        break
+        elif options and word.startswith("-") and word != "-":
+            i += 2 if word in values else 1
+        elif _ASSIGNMENT.fullmatch(word):
+            i += 1
+        elif positionals:
+            positionals -= 1
+            i += 1
+        elif (wrapper := _WRAPPERS.get(word.rsplit("/", 1)[-1])) is not None:
+            values, positionals = wrapper
+            options = True
+            i += 1
+        else:
+            break
     return argv[i:]
 
 
-def _subcommand(args: Argv) -> tuple[str | None, Argv]:
-    for i, word in enumerate(args):
+def _subcommand(args: Argv, values: frozenset[str] = frozenset()) -> tuple[str | None, Argv]:
+    """The first word that is not an option (nor the value of one in `values`), and the rest."""
+    i = 0
+    while i < len(args):
+        word = args[i]
         if not word.startswith("-"):
             return word, args[i + 1 :]
+        i += 2 if word in values else 1
     return None, args[:0]
 
 
@@ -153,7 +217,7 @@ def pip_install(argv: Argv) -> Argv | None:
         rest = rest[2:]
     elif not _PIP.fullmatch(base):
         return None
-    sub, args = _subcommand(rest)
+    sub, args = _subcommand(rest, _PIP_VALUE_OPTIONS)
     return args if sub == "install" else None
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from imagepin.catalog import PythonBase, UbuntuRock, UnknownBase
+from imagepin.refs import ImageReference
 from imagepin.rules.base import Finding, Rule, Settings, Severity
-from imagepin.rules.common import distro_tag, external_stages, from_phrase
+from imagepin.rules.common import distro_tag, external_stages, from_phrase, newest
 from imagepin.rules.dockerfile_model import Dockerfile, Stage
 from imagepin.rules.images import platform_os, python_base
 
@@ -18,14 +21,42 @@ def _targets(df: Dockerfile, stage: Stage) -> tuple[str, ...]:
     return df.platforms or ()
 
 
-def _other(base: PythonBase | UbuntuRock, windows: bool) -> str:
-    if not isinstance(base, PythonBase):
-        return "a Linux base"
+def _counterpart(base: PythonBase | UbuntuRock, windows: bool) -> str | None:
+    """The library/python tag of the same series for the other OS, or None when there is none
+    (no Windows image of Python 2.7 or 3.7; no rock for Windows)."""
+    version = base.series if isinstance(base, PythonBase) else base.python
+    return _tag(version, windows)
+
+
+def _tag(version: str, windows: bool) -> str | None:
     try:
         variant = "windowsservercore" if windows else "slim"
-        return distro_tag(PythonBase(version=base.series, variant=variant))
+        return distro_tag(PythonBase(version=version, variant=variant))
     except UnknownBase:
-        return "windowsservercore" if windows else "slim"
+        return None
+
+
+def _fix(ref: ImageReference, base: PythonBase | UbuntuRock, windows: bool, on: date) -> str:
+    """What to write instead, for a build on Windows (`windows`) or on Linux."""
+    family = "Windows" if windows else "Linux"
+    name = ref.familiar_name if isinstance(base, PythonBase) else "python"
+    tag = _counterpart(base, windows)
+    if isinstance(base, UbuntuRock):
+        lead = f"there is no {family} rock (ubuntu/python is Linux only)"
+        if tag is not None:
+            return f"{lead}; use {name}:{tag} for {family} platforms"
+    elif tag is not None:
+        return f"use {name}:{tag} for {family} platforms"
+    else:
+        lead = f"library/python has no {family} image of Python {base.series}"
+    series = newest(on)
+    other = _tag(series, windows) or (
+        f"{series}-windowsservercore-ltsc2022" if windows else f"{series}-slim-bookworm"
+    )
+    return (
+        f"{lead}, and a {family} build needs a {family} base: move to a series that has one, "
+        f"e.g. python:{other}"
+    )
 
 
 def check(subject: object, settings: Settings) -> list[Finding]:
@@ -42,13 +73,10 @@ def check(subject: object, settings: Settings) -> list[Finding]:
             continue
         is_windows = base_os == {"windows"}
         kind = "a Windows image" if is_windows else "a Linux image"
-        target_windows = platform_os(wrong[0]) == "windows"
-        use = f"{ref.familiar_name}:{_other(base, target_windows)}"
-        family = "Windows" if target_windows else "Linux"
+        fix = _fix(ref, base, platform_os(wrong[0]) == "windows", settings.today)
         found.append(
             RULE.violation(
-                f"{from_phrase(stage)} is {kind}, but it is built for {', '.join(wrong)}; "
-                f"use {use} for {family} platforms",
+                f"{from_phrase(stage)} is {kind}, but it is built for {', '.join(wrong)}; {fix}",
                 **subject.at(stage.line),
             )
         )

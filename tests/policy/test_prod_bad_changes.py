@@ -132,7 +132,8 @@ CASES: dict[str, Callable[[list[RecordedResource]], None]] = {
     "VAR003": base(lambda ref: ref.replace("-slim-bookworm", "-slim")),
     "PY002": base(lambda ref: ref.replace(":3.12-slim-bookworm", ":3.15.0a8-slim-trixie")),
     "VAR002": base(lambda ref: ref.replace("-slim-bookworm", "-windowsservercore-ltsc2022")),
-    "PIN004": base(lambda ref: ref.replace(":3.12-slim-bookworm", ":latest")),
+    # a major-only tag (`latest` is also the full variant: VAR001 and VAR003 too)
+    "PIN004": base(lambda ref: ref.replace(":3.12-slim-bookworm", ":3-slim-bookworm")),
     # the whole context copied before the dependencies are installed (every edit reinstalls)
     "DF003": edit_dockerfile(
         lambda t: re.sub(r"^(RUN .*pip)", r"COPY . .\n\1", t, count=1, flags=re.M)

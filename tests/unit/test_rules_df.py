@@ -7,6 +7,7 @@ from datetime import date
 
 from imagepin.check import check_text
 from imagepin.rules import RULES, Settings
+from imagepin.rules.shell import program, split_script
 
 ON = Settings(today=date(2026, 11, 25))
 
@@ -60,6 +61,65 @@ def test_df001_reads_heredoc_scripts_but_not_heredoc_input() -> None:
     assert [line for line, _ in found(text, "DF001")] == [2]
 
 
+def test_df001_reads_commands_inside_shell_keywords_and_wrapper_options() -> None:
+    text = (
+        "FROM a\nRUN if [ -f requirements.txt ]; then pip install -r requirements.txt; fi\n"
+        "RUN for p in a b; do pip install $p; done\nRUN { pip install x; }\n"
+        "RUN sudo -u app pip install r\nRUN while ! pip3 install y; do sleep 1; done\n"
+    )
+    assert found(text, "DF001") == [
+        (
+            2,
+            f"RUN pip install -r requirements.txt {CACHE} pip install --no-cache-dir -r "
+            f"requirements.txt {MOUNT}",
+        ),
+        (3, f"RUN pip install $p {CACHE} pip install --no-cache-dir $p {MOUNT}"),
+        (4, f"RUN pip install x {CACHE} pip install --no-cache-dir x {MOUNT}"),
+        (5, f"RUN pip install r {CACHE} pip install --no-cache-dir r {MOUNT}"),
+        (6, f"RUN pip3 install y {CACHE} pip3 install --no-cache-dir y {MOUNT}"),
+    ]
+
+
+def test_df001_accepts_no_cache_dir_as_a_general_option_before_install() -> None:
+    text = (
+        "FROM a\nRUN pip --no-cache-dir install flask\n"
+        "RUN python -m pip --no-cache-dir install flask\n"
+        "RUN pip --proxy http://p:3128 --no-cache-dir install flask\n"
+    )
+    assert found(text, "DF001") == []
+    assert found("FROM a\nRUN pip --proxy http://p:3128 install flask\n", "DF001") == [
+        (
+            2,
+            f"RUN pip --proxy http://p:3128 install flask {CACHE} pip --proxy http://p:3128 "
+            f"install --no-cache-dir flask {MOUNT}",
+        )
+    ]
+
+
+def test_shell_skips_reserved_words_and_the_values_of_wrapper_options() -> None:
+    assert split_script("if true; then pip install x; elif false; then :; else { y; }; fi") == [
+        ["true"],
+        ["pip", "install", "x"],
+        ["false"],
+        [":"],
+        ["y"],
+        ["}"],
+        ["fi"],
+    ]
+    assert split_script("echo then do") == [["echo", "then", "do"]]  # only in command position
+    cases = {
+        ("sudo", "-u", "app", "pip", "install", "r"): ("pip", "install", "r"),
+        ("sudo", "--user", "app", "-E", "--", "pip"): ("pip",),
+        ("sudo", "--user=app", "-g", "staff", "pip"): ("pip",),
+        ("env", "-u", "HOME", "A=1", "pip"): ("pip",),
+        ("timeout", "-s", "KILL", "60", "pip"): ("pip",),
+        ("gosu", "app", "nice", "-n", "5", "pip"): ("pip",),
+        ("time", "-f", "%e", "pip"): ("pip",),
+        ("echo", "-u", "x"): ("echo", "-u", "x"),
+    }
+    assert {argv: program(argv) for argv in cases} == cases
+
+
 def test_df001_suppressed() -> None:
     suppressed("FROM a\nRUN pip install x\n", 2, "DF001")
 
@@ -83,6 +143,33 @@ def test_df002_reports_the_effective_shell_form_commands_of_the_final_stage() ->
             'shell logic in a script and exec it: ENTRYPOINT ["./start.sh"]',
         ),
     ]
+
+
+def test_df002_rewrites_a_list_that_is_not_json_as_one() -> None:
+    text = "FROM a\nCMD ['python', '-m', 'app']\nENTRYPOINT [\"python\", \n"
+    taken = "so Docker took it for a shell command; write"
+    assert found(text, "DF002") == [
+        (
+            2,
+            f"CMD ['python', '-m', 'app'] {SHELL} waits for the kill timeout; single quotes are "
+            f'not JSON (the exec form needs double quotes), {taken} CMD ["python", "-m", "app"]',
+        ),
+        (
+            3,
+            f'ENTRYPOINT ["python", {SHELL} waits for the kill timeout; the list is not valid '
+            f'JSON, {taken} ENTRYPOINT ["python"]',
+        ),
+    ]
+    assert found("FROM a\nCMD [python, -m, app]\n", "DF002")[0][1].endswith(
+        f'the list is not valid JSON, {taken} CMD ["python", "-m", "app"]'
+    )
+    assert found('FROM a\nCMD ["python\n', "DF002")[0][1].endswith(
+        "the list is not valid JSON, so Docker took it for a shell command; write a JSON list "
+        'of double-quoted strings: CMD ["python", "app.py"]'
+    )
+    assert found("FROM a\nCMD [ -f x ] && python app\n", "DF002")[0][1].endswith(
+        'put the shell logic in a script and exec it: CMD ["./start.sh"]'
+    )
 
 
 def test_df002_suppressed() -> None:
@@ -122,6 +209,18 @@ def test_df003_reports_source_copied_before_the_install() -> None:
     ]
 
 
+def test_df003_reads_installs_inside_shell_keywords() -> None:
+    text = "FROM a\nCOPY . .\nRUN if [ -f r.txt ]; then pip install -r r.txt; fi\n"
+    assert found(text, "DF003") == [
+        (
+            2,
+            f"COPY . . (line 2) copies the whole build context before RUN pip install -r r.txt "
+            f"(line 3) {REINSTALL} (or pyproject.toml and its lock) first, install, then copy "
+            "the rest",
+        )
+    ]
+
+
 def test_df003_suppressed() -> None:
     suppressed("FROM a\nCOPY . .\nRUN uv sync\n", 2, "DF003")
 
@@ -147,6 +246,26 @@ def test_df004_reports_root_by_default_or_by_a_last_user_root() -> None:
             "USER 0:0 (line 3) is the last USER of the final stage, stage 0, so it runs as "
             "root; switch to an unprivileged user (USER 10001) after the steps that need root",
         )
+    ]
+
+
+def test_df004_reports_uid_zero_however_written_and_root_with_an_unknown_group() -> None:
+    tail = (
+        "so it runs as root; switch to an unprivileged user (USER 10001) after the steps that "
+        "need root"
+    )
+    for user in ("00", "0000", "0:${GID}", "root:$GID", '"0:$GID"', "${U:-0}"):
+        assert found(f"FROM a\nUSER {user}\n", "DF004") == [
+            (
+                2,
+                f"USER {user} (line 2) is the last USER of the final stage, stage 0, {tail}",
+            )
+        ]
+    assert found("FROM a\nUSER 10001:$GID\nUSER ${U:-app}:0\n", "DF004") == []
+    report = check_text("FROM a\nUSER $U:0\n", ON, [RULES["DF004"]])
+    assert report.violations == () and [n.message for n in report.notes] == [
+        "USER $U:0 (line 2) is not checked: $U has no value here; give it a default so the user "
+        "is known"
     ]
 
 
@@ -198,5 +317,48 @@ def test_df005_reports_recommends_and_lists_separately() -> None:
     ]
 
 
+def test_df005_reads_installs_inside_shell_keywords_and_rm_by_path() -> None:
+    text = (
+        "FROM a\nRUN apt-get update && apt-get install -y --no-install-recommends x \\\n"
+        "    && /bin/rm -rf /var/lib/apt/lists/*\n"
+        "RUN if true; then apt-get install -y curl; fi\n"
+    )
+    assert found(text, "DF005") == [
+        (
+            4,
+            "RUN apt-get install -y curl installs recommended packages too (add "
+            f"--no-install-recommends) and {LISTS}",
+        )
+    ]
+
+
 def test_df005_suppressed() -> None:
     suppressed("FROM a\nRUN apt-get install -y x\n", 2, "DF005")
+
+
+# --- SEC001 (the names it reads as secrets) ---------------------------------------------------
+
+
+def test_sec001_a_strong_secret_word_wins_over_a_harmless_one() -> None:
+    names = [
+        "GPG_PRIVATE_KEY", "PGP_PASSWORD", "PUBLIC_KEY_PASSWORD", "OIDC_ID_TOKEN",
+        "GPG_PASSPHRASE", "SSH_KEY_PASSPHRASE", "PUBLIC_KEY", "GPG_KEY_ID", "KEYBOARD_LAYOUT",
+        "MONKEY", "PASSWORD_FILE",
+    ]  # fmt: skip
+    text = "FROM a\n" + "".join(f"ARG {name}\n" for name in names)
+    kept = "build arg values are kept in the image history, readable by anyone who can pull"
+    assert found(text, "SEC001") == [
+        (
+            line,
+            f"ARG {name} (line {line}) looks like a secret ({word}); {kept} the image; read it "
+            f"from a BuildKit secret instead (RUN --mount=type=secret,id={name.lower()})",
+        )
+        for line, name, word in [
+            (2, "GPG_PRIVATE_KEY", "PRIVATE_KEY"),
+            (3, "PGP_PASSWORD", "PASSWORD"),
+            (4, "PUBLIC_KEY_PASSWORD", "PASSWORD"),
+            (5, "OIDC_ID_TOKEN", "TOKEN"),
+            (6, "GPG_PASSPHRASE", "PASSPHRASE"),
+            (7, "SSH_KEY_PASSPHRASE", "PASSPHRASE"),
+        ]
+    ]

@@ -309,13 +309,13 @@ def test_pin004_reports_floating_tags_even_when_pinned() -> None:
             2,
             "FROM python:latest in stage 1 uses a floating tag: tag 'latest' moves by design; "
             "reviewers cannot tell what is pinned; name the release, e.g. "
-            "python:3.15-slim-bookworm@sha256:<digest>",
+            "python:3.15-bookworm@sha256:<digest>",  # latest is the full variant
         ),
         (
             3,
             "FROM python in stage 2 uses a floating tag: it has no tag (Docker reads that as "
             "latest); reviewers cannot tell what is pinned; name the release, e.g. "
-            "python:3.15-slim-bookworm@sha256:<digest>",
+            "python:3.15-bookworm@sha256:<digest>",  # latest is the full variant
         ),
         (
             4,
@@ -329,6 +329,18 @@ def test_pin004_reports_floating_tags_even_when_pinned() -> None:
             "version; reviewers cannot tell what is pinned; name the release, e.g. "
             "python:3.15-slim-bookworm@sha256:<digest>",
         ),
+    ]
+
+
+def test_pin004_says_a_digest_only_reference_is_pulled_by_digest() -> None:
+    text = f"FROM ubuntu@{A}\nFROM python@{A}\n"
+    digest_only = (
+        "names no release, only a digest (Docker pulls that digest, not latest), so reviewers "
+        "cannot tell what is pinned; name the release, e.g."
+    )
+    assert found(text, "PIN004") == [
+        (1, f"FROM ubuntu@{A} in stage 0 {digest_only} ubuntu:<release>@sha256:<digest>"),
+        (2, f"FROM python@{A} in stage 1 {digest_only} python:3.15-bookworm@sha256:<digest>"),
     ]
 
 

@@ -9,6 +9,7 @@ from imagepin.check import check_text
 from imagepin.rules import RULES, Settings
 
 ON = Settings(today=date(2026, 11, 25))
+D = "sha256:" + "a" * 64
 
 
 def found(text: str, rule: str, settings: Settings = ON, **kw: object) -> list[tuple[int, str]]:
@@ -113,6 +114,31 @@ def test_py002_reports_pre_releases_in_a_stack_that_does_not_allow_them() -> Non
     ]
 
 
+def test_py002_reports_docker_hubs_rc_tags() -> None:
+    text = f"FROM python:rc-slim@{D}\nFROM python:rc\nFROM python:rc-bookworm\n"
+    allow = "or set allow_prerelease: true for a stack that tests pre-releases"
+    assert found(text, "PY002") == [
+        (
+            1,
+            f"FROM python:rc-slim@{D} in stage 0 is a pre-release (Python 3.15-rc) and this "
+            "stack does not allow pre-releases; pick python:3.15-slim-bookworm (`imagepin base "
+            f"3.15`), {allow}",
+        ),
+        (
+            2,
+            "FROM python:rc in stage 1 is a pre-release (Python 3.15-rc) and this stack does not "
+            f"allow pre-releases; pick python:3.15-bookworm (`imagepin base 3.15`), {allow}",
+        ),
+        (
+            3,
+            "FROM python:rc-bookworm in stage 2 is a pre-release (Python 3.15-rc) and this stack "
+            "does not allow pre-releases; pick python:3.15-bookworm (`imagepin base 3.15`), "
+            f"{allow}",
+        ),
+    ]
+    assert found("FROM python:latest\nFROM python:rcx\nFROM node:rc\n", "PY002") == []
+
+
 def test_py002_suppressed() -> None:
     suppressed("FROM python:3.15-rc-slim\n", "PY002")
 
@@ -144,6 +170,20 @@ def test_var001_reports_a_full_final_stage_also_through_a_build_stage() -> None:
             "stage",
         )
     ]
+
+
+def test_var001_reports_the_version_less_full_tags_latest_untagged_and_a_codename() -> None:
+    full = "the full variant with compilers and headers; base it on python:3.15-slim-bookworm"
+    for image in (f"python:latest@{D}", f"python@{D}", f"python:bookworm@{D}", "python"):
+        assert found(f"FROM {image}\n", "VAR001") == [
+            (
+                1,
+                f"the final stage, stage 0, is built on {image}, {full} and build wheels in a "
+                "separate full stage",
+            )
+        ]
+    quiet = f"FROM python:slim@{D}\nFROM node:latest@{D}\nFROM ubuntu@{D}\nFROM python:foo\n"
+    assert [found("\n".join(quiet.splitlines()[: i + 1]), "VAR001") for i in range(4)] == [[]] * 4
 
 
 def test_var001_follows_the_build_target() -> None:
@@ -180,6 +220,42 @@ def test_var002_reports_windows_for_linux_and_linux_for_windows() -> None:
             2,
             "FROM python:3.13-slim-bookworm in stage 1 is a Linux image, but it is built for "
             "windows/amd64; use python:3.13-windowsservercore-ltsc2025 for Windows platforms",
+        ),
+    ]
+
+
+def test_var002_gives_a_windows_base_that_exists() -> None:
+    text = (
+        "FROM --platform=windows/amd64 ubuntu/python:3.12-24.04_stable\n"
+        "FROM --platform=windows/amd64 python:2.7\nFROM --platform=windows/amd64 python:3.7\n"
+        "FROM --platform=windows/amd64 python:latest\n"
+    )
+    linux = "is a Linux image, but it is built for windows/amd64"
+    move = (
+        "and a Windows build needs a Windows base: move to a series that has one, e.g. "
+        "python:3.15-windowsservercore-ltsc2025"
+    )
+    assert found(text, "VAR002") == [
+        (
+            1,
+            f"FROM ubuntu/python:3.12-24.04_stable in stage 0 {linux}; there is no Windows rock "
+            "(ubuntu/python is Linux only); use python:3.12-windowsservercore-ltsc2025 for "
+            "Windows platforms",
+        ),
+        (
+            2,
+            f"FROM python:2.7 in stage 1 {linux}; library/python has no Windows image of Python "
+            f"2.7, {move}",
+        ),
+        (
+            3,
+            f"FROM python:3.7 in stage 2 {linux}; library/python has no Windows image of Python "
+            f"3.7, {move}",
+        ),
+        (
+            4,
+            f"FROM python:latest in stage 3 {linux}; use python:3.15-windowsservercore-ltsc2025 "
+            "for Windows platforms",
         ),
     ]
 
@@ -237,6 +313,18 @@ def test_var003_reports_tags_that_float_between_distro_releases() -> None:
             f"Debian releases {moves} python:3.12.7-slim-bookworm",
         ),
     ]
+
+
+def test_var003_reports_latest_and_untagged_python_even_by_digest() -> None:
+    text = f"FROM python:latest@{D}\nFROM python@{D}\nFROM python:bookworm@{D}\n"
+    moves = (
+        "names no distro release, so it moves between Debian releases (and their system libraries)"
+    )
+    assert found(text, "VAR003") == [
+        (1, f"FROM python:latest@{D} in stage 0 {moves}; write python:3.15-bookworm"),
+        (2, f"FROM python@{D} in stage 1 {moves}; write python:3.15-bookworm"),
+    ]
+    assert found(f"FROM node:latest@{D}\nFROM ubuntu@{D}\nFROM debian\n", "VAR003") == []
 
 
 def test_var003_suppressed() -> None:
