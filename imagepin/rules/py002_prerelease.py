@@ -30,8 +30,9 @@ def check(subject: object, settings: Settings) -> list[Finding]:
         found.append(
             RULE.violation(
                 f"{from_phrase(stage)} is a pre-release ({what}) and this stack does not allow "
-                f"pre-releases; {pick}, or set allow_prerelease: true for a stack that tests "
-                "pre-releases",
+                f"pre-releases; {pick}, or allow pre-releases for a stack that tests them "
+                "(allowPrerelease: true in its PY002 policy config, --allow-prerelease for "
+                "imagepin check)",
                 **subject.at(stage.line),
             )
         )
@@ -48,7 +49,8 @@ RULE = Rule(
     ),
     fix=(
         "Pick the newest released series, or allow pre-releases for the stack that tests them "
-        "(`allow_prerelease: true`)."
+        "(`allowPrerelease: true` in its PY002 policy config, `--allow-prerelease` for "
+        "`imagepin check`)."
     ),
     scope=("dockerfile",),
     check=check,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from imagepin.refs import ImageReference
 from imagepin.rules.base import Finding, Rule, Settings, Severity
 from imagepin.rules.common import external_stages, from_phrase
-from imagepin.rules.dockerfile_model import Dockerfile
+from imagepin.rules.dockerfile_model import Dockerfile, expand
 from imagepin.rules.images import parse, registry_allowed
 from imagepin.rules.resources import PUSH_TYPES, RUN_TYPES, Resource, pushed_refs, run_images
 from imagepin.rules.values import Unknown
@@ -20,13 +20,36 @@ def _message(what: str, ref: ImageReference, settings: Settings) -> str:
 
 
 def _dockerfile(df: Dockerfile, settings: Settings) -> list[Finding]:
-    return [
+    found: list[Finding] = [
         RULE.violation(
             _message(f"{from_phrase(stage)} pulls from", ref, settings), **df.at(stage.line)
         )
         for stage, ref in external_stages(df)
         if not registry_allowed(ref, settings.allowed_registries)
     ]
+    for line, written, ref in _copied_from_images(df):
+        if not registry_allowed(ref, settings.allowed_registries):
+            found.append(
+                RULE.violation(
+                    _message(f"COPY --from={written} pulls from", ref, settings), **df.at(line)
+                )
+            )
+    return found
+
+
+def _copied_from_images(df: Dockerfile) -> list[tuple[int, str, ImageReference]]:
+    """(line, as written, reference) of each image a `COPY --from=` pulls (not a stage)."""
+    stages = {s.name for s in df.stages if s.name} | {str(s.index) for s in df.stages}
+    found = []
+    for instruction in df.instructions:
+        if instruction.cmd != "COPY" or not instruction.flags:
+            continue
+        for written in instruction.flag_values("from"):
+            value, missing = expand(written, instruction.scope)
+            ref = None if missing or value.lower() in stages else parse(value)
+            if ref is not None:
+                found.append((instruction.start_line, written, ref))
+    return found
 
 
 def _resource(resource: Resource, settings: Settings) -> list[Finding]:

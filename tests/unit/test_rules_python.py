@@ -102,21 +102,26 @@ def test_py002_reports_pre_releases_in_a_stack_that_does_not_allow_them() -> Non
             1,
             "FROM python:3.15.0a8-slim-trixie in stage 0 is a pre-release (Python 3.15.0a8) and "
             "this stack does not allow pre-releases; pick python:3.15-slim-trixie (`imagepin "
-            "base 3.15`), or set allow_prerelease: true for a stack that tests pre-releases",
+            "base 3.15`), or allow pre-releases for a stack that tests them (allowPrerelease: "
+            "true in its PY002 policy config, --allow-prerelease for imagepin check)",
         ),
         (
             2,
             "FROM ubuntu/python:3.13-25.04_edge in stage 1 is a pre-release (the edge channel of "
             "the Python 3.13 rock) and this stack does not allow pre-releases; pick the stable "
-            "channel (ubuntu/python:3.13-25.04_stable), or set allow_prerelease: true for a "
-            "stack that tests pre-releases",
+            "channel (ubuntu/python:3.13-25.04_stable), or allow pre-releases for a stack that "
+            "tests them (allowPrerelease: true in its PY002 policy config, --allow-prerelease "
+            "for imagepin check)",
         ),
     ]
 
 
 def test_py002_reports_docker_hubs_rc_tags() -> None:
     text = f"FROM python:rc-slim@{D}\nFROM python:rc\nFROM python:rc-bookworm\n"
-    allow = "or set allow_prerelease: true for a stack that tests pre-releases"
+    allow = (
+        "or allow pre-releases for a stack that tests them (allowPrerelease: true in its PY002 "
+        "policy config, --allow-prerelease for imagepin check)"
+    )
     assert found(text, "PY002") == [
         (
             1,

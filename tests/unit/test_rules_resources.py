@@ -291,6 +291,23 @@ def test_reg001_on_a_dockerfile_and_suppressed() -> None:
     suppressed(container(image="quay.io/x:1"), "REG001", REGISTRIES)
 
 
+def test_reg001_sees_images_that_copy_from_pulls_but_not_stages() -> None:
+    text = (
+        "ARG TOOLS=quay.io/evil/tool:1\nFROM docker.io/library/python:3.12 AS build\nARG TOOLS\n"
+        "COPY --from=build /a /a\nCOPY --from=0 /b /b\nCOPY --from=$TOOLS /t /t\n"
+        "COPY --from=docker.io/library/busybox:1 /c /c\n"
+    )
+    report = check_text(text, REGISTRIES, [RULES["REG001"]])
+    assert [(v.line, v.message) for v in report.violations] == [
+        (
+            6,
+            "COPY --from=$TOOLS pulls from quay.io, which is not an allowed registry "
+            f"({', '.join(REGISTRIES.allowed_registries)}); use an allowed registry or mirror, or "
+            "add quay.io to the stack's allowed registries",
+        )
+    ]
+
+
 # --- SEC001 -----------------------------------------------------------------------------------
 
 HISTORY = "build args are stored in the image history"
