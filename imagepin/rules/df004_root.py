@@ -39,10 +39,14 @@ def check(subject: object, settings: Settings) -> list[Finding]:
         root = chain[0]
         if root.ref is not None and root.ref.tag and "nonroot" in root.ref.tag:
             return []
+        fix = (
+            "add `USER 10001` (scratch has no useradd; a numeric user needs no /etc/passwd)"
+            if root.is_scratch
+            else "add `RUN useradd --uid 10001 --no-create-home app` and `USER 10001` before CMD"
+        )
         return [
             RULE.violation(
-                f"the final stage, {final.label}, never sets USER, so it runs as root; add "
-                "`RUN useradd --uid 10001 --no-create-home app` and `USER 10001` before CMD",
+                f"the final stage, {final.label}, never sets USER, so it runs as root; {fix}",
                 **subject.at(final.line),
             )
         ]

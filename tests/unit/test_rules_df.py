@@ -269,6 +269,16 @@ def test_df004_reports_uid_zero_however_written_and_root_with_an_unknown_group()
     ]
 
 
+def test_df004_on_scratch_asks_for_a_numeric_user_not_useradd() -> None:
+    assert found("FROM scratch\nCOPY app /app\n", "DF004") == [
+        (
+            1,
+            "the final stage, stage 0, never sets USER, so it runs as root; add `USER 10001` "
+            "(scratch has no useradd; a numeric user needs no /etc/passwd)",
+        )
+    ]
+
+
 def test_df004_notes_a_user_it_cannot_resolve() -> None:
     report = check_text("FROM a\nARG U\nUSER $U\n", ON, [RULES["DF004"]])
     assert report.violations == ()
