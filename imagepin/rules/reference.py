@@ -31,12 +31,16 @@ The same rules run in three places: `imagepin check --dockerfile PATH...` (any D
   `docker-build:index:Index`, `docker:index/container:Container`, `docker:index/service:Service`,
   `docker:index/remoteImage:RemoteImage`, `docker:index/registryImage:RegistryImage`,
   `aws:ecs/taskDefinition:TaskDefinition`), so they also catch resources made without our
-  components. A value unknown at preview is skipped with a note, never reported.
+  components. A value unknown at preview is skipped with a note, never reported. A value held
+  in a Pulumi secret is read but shown as `[secret]` in every message; findings in a Dockerfile
+  that is itself a secret are reported with their details withheld.
 - **Suppressions need a reason.** In a Dockerfile, on the line before the instruction:
   `# imagepin: ignore DF004 -- runs as root to bind port 80 in the legacy box` (several IDs:
   `ignore DF001, DF005 -- reason`). On a component or resource: `suppress={"DF004": "reason"}`,
   which covers the resource, its Dockerfile and every resource under it. A suppression without a
   reason suppresses nothing and is reported (SUP001); one naming no rule is reported (SUP002).
+  A reason unknown at preview applies, with a note. PIN001's remediation leaves suppressed
+  FROMs alone.
 - **Components.** Our components pass `suppress` (and `PythonImage` its `retainOnDelete`) up as
   props. OPS001 is a stack policy in the pack: analyzers are not sent resource options, so for an
   image under an `imagepin:index:PythonImage` it uses the component's `retainOnDelete` and skips
