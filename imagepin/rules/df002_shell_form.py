@@ -45,6 +45,8 @@ def _listed(text: str) -> tuple[list[str], str] | None:
     opened = inner[1:].lstrip()[:1] in ("'", '"')
     if not inner.startswith("[") or not (inner.endswith("]") or opened):
         return None  # `[ -f x ] && python app` is shell
+    if any(op in inner for op in ("&&", "||", " ] ", ";")):
+        return None  # `[ "$ENV" = "prod" ] && exec app`: a shell test, not a broken list
     if not opened and "," not in inner:
         return None
     inner = inner[1:-1] if inner.endswith("]") else inner[1:]

@@ -28,6 +28,8 @@ def python_base(ref: ImageReference) -> PythonBase | UbuntuRock | None:
     library/python's tags without a version stand for what they float over: `latest` (and no
     tag) is the full image of the newest Python 3 (`3`), `slim-bookworm` is `3-slim-bookworm`,
     and `rc`, `rc-slim`... are the pre-release line of the newest series (`3.15-rc-slim`)."""
+    if ref.tag is None and ref.digest is not None:
+        return None  # pulled by digest: nothing floats, and the digest names no release
     if ref.path == PYTHON_PATH and (ref.tag is None or not ref.tag[:1].isdigit()):
         return _versionless(ref.tag or "latest")
     if ref.tag is None:

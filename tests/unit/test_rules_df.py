@@ -167,9 +167,10 @@ def test_df002_rewrites_a_list_that_is_not_json_as_one() -> None:
         "the list is not valid JSON, so Docker took it for a shell command; write a JSON list "
         'of double-quoted strings: CMD ["python", "app.py"]'
     )
-    assert found("FROM a\nCMD [ -f x ] && python app\n", "DF002")[0][1].endswith(
-        'put the shell logic in a script and exec it: CMD ["./start.sh"]'
-    )
+    for test in ("[ -f x ] && python app", '[ "$ENV" = "prod" ] && exec app || exec dev'):
+        assert found(f"FROM a\nCMD {test}\n", "DF002")[0][1].endswith(
+            'put the shell logic in a script and exec it: CMD ["./start.sh"]'
+        )
 
 
 def test_df002_suppressed() -> None:

@@ -340,7 +340,7 @@ def test_pin004_says_a_digest_only_reference_is_pulled_by_digest() -> None:
     )
     assert found(text, "PIN004") == [
         (1, f"FROM ubuntu@{A} in stage 0 {digest_only} ubuntu:<release>@sha256:<digest>"),
-        (2, f"FROM python@{A} in stage 1 {digest_only} python:3.15-bookworm@sha256:<digest>"),
+        (2, f"FROM python@{A} in stage 1 {digest_only} python:3.15-slim-bookworm@sha256:<digest>"),
     ]
 
 
