@@ -18,7 +18,11 @@ def check(subject: object, settings: Settings) -> list[Finding]:
         where = subject.at(stage.line)
         if stage.resolved is None:
             names = ", ".join(f"${name}" for name in stage.missing)
-            if "@" not in stage.image and not _ENDS_WITH_VARIABLE.search(stage.image):
+            if (
+                "@" not in stage.image
+                and not _ENDS_WITH_VARIABLE.search(stage.image)
+                and not _may_name_a_stage(stage.image, subject)
+            ):
                 found.append(  # whatever the variable holds, nothing after it can be a digest
                     RULE.violation(
                         f"FROM {stage.image} in {stage.label} has no digest whatever {names} "
@@ -90,8 +94,16 @@ def remediate(text: str, lock: Lock) -> str:
         m = image.search(block, after_from.end()) if after_from else None
         if m is not None:
             block = f"{block[: m.end()]}@{locked[1].digest}{block[m.end() :]}"
-            lines[first:last] = [block]
+            lines[first:last] = block.splitlines(keepends=True)  # same lines: later FROMs stay put
     return "".join(lines)
+
+
+def _may_name_a_stage(image: str, df: Dockerfile) -> bool:
+    """Whether `image`, whatever its variables hold, could name an earlier stage
+    (`FROM ${ENV}-runtime` after `AS dev-runtime`)."""
+    parts = re.split(r"\$(?:\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*)", image.lower())
+    template = re.compile(".*".join(re.escape(p) for p in parts))
+    return any(s.name and template.fullmatch(s.name) for s in df.stages)
 
 
 _ENDS_WITH_VARIABLE = re.compile(r"\$(?:\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*)$")

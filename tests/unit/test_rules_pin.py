@@ -108,6 +108,17 @@ def test_pin001_reports_a_from_that_cannot_hold_a_digest_whatever_its_arg_holds(
     ]
     assert found(f"ARG PY\nFROM python:${{PY}}-bookworm@{A}\n", "PIN001") == []
     assert found("ARG BASE\nFROM ${BASE}\n", "PIN001") == []  # BASE may carry the digest
+    stages = f"ARG ENV\nFROM python@{A} AS dev-runtime\nFROM python@{A} AS prod-runtime\n"
+    assert found(stages + "FROM ${ENV}-runtime\n", "PIN001") == []  # may be a stage
+    assert [line for line, _ in notes(stages + "FROM ${ENV}-runtime\n", "PIN001")] == [4]
+
+
+def test_pin001_remediation_pins_every_from_also_after_a_continued_one() -> None:
+    text = (
+        "FROM \\\n  python:3.12-slim-bookworm AS build\nRUN true\n"
+        "FROM \\\n  python:3.12-slim-bookworm AS app\nUSER 10001\n"
+    )
+    assert remediate(text, LOCK) == text.replace("bookworm AS", f"bookworm@{B} AS")
 
 
 def test_pin001_suppressed_with_a_reason_only() -> None:
