@@ -28,7 +28,7 @@ from imagepin.rules.dockerfile_model import Dockerfile
 from imagepin.rules.image_dockerfile import dockerfile_of
 from imagepin.rules.resources import Resource, build_of
 from imagepin.rules.suppressions import Suppression, from_mapping
-from imagepin.rules.values import is_secret, reveal, scrub, secret_texts
+from imagepin.rules.values import is_secret, reveal, reveals, secret_texts
 
 
 @dataclass(frozen=True)
@@ -241,7 +241,7 @@ def check_resources(
                 in_file = Report(notes=(dockerfile,))
             else:
                 in_file = check_dockerfile(dockerfile, settings, chosen, level, per_rule=overrides)
-            found += _withheld(in_file) if _secret_dockerfile(resource) else in_file
+            found += _withheld(in_file, _SECRET_FILE) if _secret_dockerfile(resource) else in_file
         report += _without_secrets(found, resource)
     return report
 
@@ -258,42 +258,34 @@ def _secret_dockerfile(resource: Resource) -> bool:
     return isinstance(spec, Mapping) and any(is_secret(v) for v in spec.values())
 
 
-def _withheld(report: Report) -> Report:
-    """Findings in a secret Dockerfile, with the details (which quote it) left out."""
-    why = (
-        "the Dockerfile is a Pulumi secret, so the details are withheld; check it with "
-        "`imagepin check --dockerfile` where it can be read"
-    )
+def _withheld(report: Report, why: str, only: set[str] | None = None) -> Report:
+    """`report` with the details of its findings left out (those that show one of `only`, when
+    given): just the rule's title, and why."""
 
     def hide(finding: _F) -> _F:
+        text = f"{finding.message} {finding.file or ''}"
+        if only is not None and not reveals(text, only):
+            return finding
         title = RULES[finding.rule].title if finding.rule in RULES else "Not checked"
-        return replace(finding, message=f"{title} ({why})", file=None)
+        return replace(finding, message=f"{title} (details withheld: {why})", file=None)
 
-    return Report(
-        tuple(hide(v) for v in report.violations),
-        tuple(hide(n) for n in report.notes),
-    )
+    return Report(tuple(map(hide, report.violations)), tuple(map(hide, report.notes)))
+
+
+_SECRET_FILE = (
+    "the Dockerfile is a Pulumi secret; check it with `imagepin check --dockerfile` where it can "
+    "be read"
+)
+_SECRET_VALUE = "they would show a value held in a Pulumi secret"
 
 
 def _without_secrets(report: Report, resource: Resource) -> Report:
-    """`report` with every value held in one of the resource's secrets shown as `[secret]`."""
+    """`report` without anything held in one of the resource's secrets: a finding that would
+    show one keeps only its rule's title."""
     if not (report.violations or report.notes):
         return report
     secrets = secret_texts(resource.inputs) | secret_texts(resource.suppress)
-    if not secrets:
-        return report
-
-    def clean(finding: _F) -> _F:
-        message = scrub(finding.message, secrets)
-        file = scrub(finding.file, secrets) if finding.file is not None else None
-        if message == finding.message and file == finding.file:
-            return finding
-        return replace(finding, message=message, file=file)
-
-    return Report(
-        tuple(clean(v) for v in report.violations),
-        tuple(clean(n) for n in report.notes),
-    )
+    return _withheld(report, _SECRET_VALUE, secrets) if secrets else report
 
 
 # --- output --------------------------------------------------------------------------------

@@ -75,8 +75,10 @@ def _remember(resource: Resource) -> None:
         _forget(key)
         return
     with _components_lock:
+        before = _components.get(key)
         _components[key] = resource
-        _generation[0] += 1
+        if before is None or before.suppress != resource.suppress:  # what children read changed
+            _generation[0] += 1
 
 
 def _forget(key: str) -> None:
@@ -257,9 +259,10 @@ _settings_cache: dict[str, Settings] = {}
 def _settings(config: Mapping[str, Any]) -> Settings:
     """Settings for one policy's config, read once per config (and lock file) per process."""
     key = repr(sorted(config.items()))
-    if key not in _settings_cache:
-        _settings_cache[key] = settings_from_config(config, search=[REPO])
-    return _settings_cache[key]
+    known = _settings_cache.get(key)
+    if known is None:  # two threads may both read it: both get the one stored first
+        known = _settings_cache.setdefault(key, settings_from_config(config, search=[REPO]))
+    return known
 
 
 def _resource_validation(rule: Rule) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
@@ -310,9 +313,12 @@ def _stack_validation(rule: Rule) -> Callable[[StackValidationArgs, ReportViolat
             settings = _settings(args.get_config() or {})
             # findings name resources by name, and names repeat across parents: each batch
             # holds one resource per name, so each finding maps back to its URN
-            for batch in _unique_names(records):
-                report = check_resources(batch.values(), settings, [rule], context=records.values())
-                by_name = {r["name"]: urn for urn, r in batch.items()}
+            resources = {urn: Resource.from_any(record) for urn, record in records.items()}
+            for batch in _unique_names(resources):
+                report = check_resources(
+                    batch.values(), settings, [rule], context=resources.values()
+                )
+                by_name = {r.name: urn for urn, r in batch.items()}
                 violations += [
                     (f"{v.where}: {v.message}", by_name.get(v.resource or "", ""))
                     for v in report.violations
@@ -329,17 +335,17 @@ def _stack_validation(rule: Rule) -> Callable[[StackValidationArgs, ReportViolat
     return validate
 
 
-def _unique_names(records: Mapping[str, dict[str, Any]]) -> list[dict[str, dict[str, Any]]]:
-    """`records` (by URN) in batches in which no two share a name (usually one batch)."""
-    batches: list[dict[str, dict[str, Any]]] = []
+def _unique_names(resources: Mapping[str, Resource]) -> list[dict[str, Resource]]:
+    """`resources` (by URN) in batches in which no two share a name (usually one batch)."""
+    batches: list[dict[str, Resource]] = []
     names: list[set[str]] = []
-    for urn, record in records.items():
-        i = next((i for i, seen in enumerate(names) if record["name"] not in seen), len(names))
+    for urn, resource in resources.items():
+        i = next((i for i, seen in enumerate(names) if resource.name not in seen), len(names))
         if i == len(names):
             batches.append({})
             names.append(set())
-        batches[i][urn] = record
-        names[i].add(record["name"])
+        batches[i][urn] = resource
+        names[i].add(resource.name)
     return batches
 
 
@@ -348,9 +354,11 @@ def _suppressed(rule_id: str, args: ResourceValidationArgs) -> bool:
     own = plain(args.props).get("suppress") if _has_suppress(args.props) else None
     found = from_mapping(own, args.name)
     parent, seen = args.opts.parent or None, set()
-    while parent is not None and parent in _components and parent not in seen:
+    while parent is not None and parent not in seen:
         seen.add(parent)
-        ancestor = _components[parent]
+        ancestor = _components.get(parent)  # one read: another thread may forget it
+        if ancestor is None:
+            break
         found += from_mapping(ancestor.suppress, ancestor.name)
         parent = ancestor.parent
     return any(s.active and rule_id in s.rules for s in found)

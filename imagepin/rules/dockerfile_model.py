@@ -256,7 +256,7 @@ def _parse(
             f"{where}: not a Dockerfile BuildKit can parse ({exc}); fix it so `docker build` "
             "accepts it"
         ) from None
-    _check_buildable(commands, where)
+    _check_buildable(commands, where, _custom_frontend(text))
     args = dict(build_args)
     global_scope: dict[str, str | None] = _platform_scope(platforms)
     stage_scopes: list[dict[str, str | None]] = []
@@ -328,20 +328,33 @@ _INSTRUCTIONS = frozenset((
 # fmt: on
 
 
-def _check_buildable(commands: Sequence[Any], where: str) -> None:
-    """What `docker build` rejects although the parser accepts it: an unknown instruction, an
-    instruction before the first FROM (other than ARG), a FROM without an image."""
+def _custom_frontend(text: str) -> bool:
+    """Whether a `# syntax=` directive names a frontend other than docker/dockerfile (one that
+    may add instructions of its own)."""
+    m = _SYNTAX.match(text.lstrip("\ufeff"))
+    return m is not None and not m[1].lower().split(":")[0].endswith("docker/dockerfile")
+
+
+_SYNTAX = re.compile(
+    r"(?:[ \t]*#[ \t]*[a-z]+[ \t]*=.*\n)*?[ \t]*#[ \t]*syntax[ \t]*=[ \t]*(\S+)", re.I
+)
+
+
+def _check_buildable(commands: Sequence[Any], where: str, custom_frontend: bool) -> None:
+    """What `docker build` rejects although the parser accepts it: an unknown instruction
+    (unless a custom frontend may define it), an instruction before the first FROM (other than
+    ARG), a FROM without an image."""
     seen_from = False
     for command in commands:
         cmd, at = command.cmd.upper(), f"{where}: line {command.start_line}:"
-        if cmd not in _INSTRUCTIONS:
+        if cmd not in _INSTRUCTIONS and not custom_frontend:
             fix = "fix the line, or make it a comment with #"
             raise DockerfileError(
                 f"{at} unknown instruction {cmd!r} (docker build rejects it); {fix}"
             )
         if cmd == "FROM" and not command.value:
             raise DockerfileError(f"{at} FROM names no image; write FROM IMAGE[:TAG][@DIGEST]")
-        if not seen_from and cmd not in ("ARG", "FROM"):
+        if not seen_from and cmd not in ("ARG", "FROM") and cmd in _INSTRUCTIONS:
             raise DockerfileError(
                 f"{at} {cmd} comes before any FROM, and docker build needs a build stage first; "
                 "start the Dockerfile with FROM (only ARG may come before it)"

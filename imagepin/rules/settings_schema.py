@@ -95,8 +95,16 @@ def settings_from_config(
 
 
 _KEYS = {key for key, _ in CONFIG.values()}
-_OS = {"linux", "windows", "freebsd", "darwin"}
-_ARCH = {"amd64", "arm64", "arm", "386", "ppc64le", "s390x", "riscv64", "mips64le", "loong64"}
+# fmt: off
+_OS = {  # Go's GOOS values, as OCI platforms name them
+    "aix", "android", "darwin", "dragonfly", "freebsd", "illumos", "ios", "js", "linux",
+    "netbsd", "openbsd", "plan9", "solaris", "wasip1", "windows",
+}
+_ARCH = {  # Go's GOARCH values
+    "386", "amd64", "arm", "arm64", "loong64", "mips", "mips64", "mips64le", "mipsle", "ppc64",
+    "ppc64le", "riscv64", "s390x", "wasm",
+}
+# fmt: on
 
 
 def _validate(config: Mapping[str, Any]) -> None:

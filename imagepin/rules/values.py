@@ -96,8 +96,8 @@ def reveal(value: Any) -> Any:
 
 
 def secret_texts(value: Any, inside: bool = False) -> set[str]:
-    """Every string held in a secret within `value` (and, for a secret JSON text, the strings in
-    it; for a secret reference, its host and tagged parts), so output can be scrubbed of them."""
+    """Every string held in a secret within `value` (for a secret JSON text, also the strings in
+    it), for `reveals`."""
     if isinstance(value, Secret):
         return secret_texts(value.value, True)
     if isinstance(value, Mapping):
@@ -107,22 +107,31 @@ def secret_texts(value: Any, inside: bool = False) -> set[str]:
     if not inside or not isinstance(value, str) or not value.strip():
         return set()
     found = {value.strip()}
-    if not any(c.isspace() for c in value.strip()):  # a reference: its registry, repository...
-        found |= {p for p in re.split(r"[/@]", value) if len(p) >= 4 and ("." in p or ":" in p)}
     if value.lstrip()[:1] in ("[", "{"):  # a JSON document (ECS container definitions)
         with contextlib.suppress(ValueError, RecursionError):  # not JSON, or absurdly deep
             found |= secret_texts(Secret(json.loads(value)))
     return found
 
 
-def scrub(text: str, secrets: set[str]) -> str:
-    """`text` with each of `secrets` replaced by `[secret]` (short ones only as whole words)."""
-    for secret in sorted(secrets, key=len, reverse=True):
-        if len(secret) >= 3:
-            text = text.replace(secret, "[secret]")
-        else:
-            text = re.sub(rf"(?<![\w.]){re.escape(secret)}(?![\w.])", "[secret]", text)
-    return text
+def reveals(text: str, secrets: set[str]) -> bool:
+    """Whether `text` shows one of `secrets`, or a part a message could quote on its own: a
+    reference's host, path segments or tag (`ghcr.io/acme/app:1` -> `acme`), in any case.
+
+    A secret shorter than 4 characters counts as a whole word only, and so do none of its parts
+    that short; a false alarm only withholds a message's details."""
+    lowered = text.lower()
+    for secret in secrets:
+        whole = secret.strip().lower()
+        # a reference's parts; text with spaces (a Dockerfile, a command) only as a whole
+        spaced = any(c.isspace() for c in whole)
+        parts = set() if spaced else {p for p in re.split(r"[/@:]+", whole) if len(p) >= 4}
+        if len(whole) >= 4:
+            parts.add(whole)
+        elif re.search(rf"(?<![\w.-]){re.escape(whole)}(?![\w.-])", lowered):
+            return True
+        if any(part in lowered for part in parts):
+            return True
+    return False
 
 
 def is_secret(value: Any) -> bool:

@@ -352,30 +352,37 @@ def test_ops001_names_the_right_resource_when_names_repeat(prod: Analyzer) -> No
 
 def test_values_held_in_secrets_never_reach_a_message(prod: Analyzer) -> None:
     host = "registry.internal.example:5000"
-    container = prod.analyze(CONTAINER, "web", {"image": secret(f"{host}/app:1")})
-    assert details(container)["PIN003"][1].startswith(
-        'resource web: docker:index/container:Container "web" runs [secret] (image) by tag'
+    withheld = "(details withheld: they would show a value held in a Pulumi secret)"
+    container = prod.analyze(CONTAINER, "web", {"image": secret(f"{host}/stealth/app:1")})
+    assert details(container)["PIN003"][1] == (
+        f"resource web: Workload image not referenced by digest {withheld}"
     )
     defs = secret(json.dumps([{"name": "app", "image": f"{host}/app:1"}]))
     task = prod.analyze(
         "aws:ecs/taskDefinition:TaskDefinition", "svc", {"containerDefinitions": defs}
     )
-    assert "PIN003" in details(task)
+    assert details(task)["PIN003"][1].endswith(withheld)
     inline = f"ARG REG\nFROM ${{REG}}/python:3.12-slim-bookworm@{B}\nUSER 10001\n"
     image = prod.analyze(
         IMAGE, "app", good_image(dockerfile={"inline": inline}, buildArgs={"REG": secret(host)})
     )
-    assert "REG001" in details(image)
+    assert details(image)["REG001"][1].endswith(withheld)
     for response in (container, task, image):
-        assert "registry.internal" not in str(response)
+        assert "registry.internal" not in str(response) and "stealth" not in str(response)
     hidden = "FROM python:3.12\nRUN pip install hunter2-internal\n"
-    withheld = prod.analyze(IMAGE, "app", good_image(dockerfile={"inline": secret(hidden)}))
-    assert details(withheld)["DF001"][1] == (
-        "resource app, inline Dockerfile line 2: pip install keeps its download cache (the "
-        "Dockerfile is a Pulumi secret, so the details are withheld; check it with `imagepin "
-        "check --dockerfile` where it can be read)"
+    secret_file = prod.analyze(IMAGE, "app", good_image(dockerfile={"inline": secret(hidden)}))
+    assert details(secret_file)["DF001"][1] == (
+        "resource app, inline Dockerfile line 2: pip install keeps its download cache (details "
+        "withheld: the Dockerfile is a Pulumi secret; check it with `imagepin check "
+        "--dockerfile` where it can be read)"
     )
-    assert "hunter2" not in str(withheld)
+    assert "hunter2" not in str(secret_file)
+    # a secret that no message shows takes nothing away from the findings
+    token = prod.analyze(IMAGE, "app", good_image(buildArgs={"NPM_TOKEN": secret("npm_s3cr3t")}))
+    assert details(token)["SEC001"][1].startswith(
+        'resource app: docker-build:index:Image "app" passes build arg NPM_TOKEN, which is a '
+        "Pulumi secret"
+    )
 
 
 def test_absurdly_nested_json_is_a_note_not_a_crash(prod: Analyzer) -> None:

@@ -225,18 +225,26 @@ def test_violations_are_sorted_by_line_then_rule_order() -> None:
     ]
 
 
-def test_values_held_in_secrets_are_scrubbed_from_every_finding() -> None:
+def test_a_finding_that_would_show_a_secret_keeps_only_its_title() -> None:
     settings = Settings(today=date(2026, 11, 25), allowed_registries=("docker.io",))
     web = {
         "type": "docker:index/container:Container",
         "name": "web",
-        "inputs": {"image": Secret("registry.corp.example:5000/team/app:1")},
+        "inputs": {"image": Secret("Registry.Corp.example:5000/acmestealth/app:1")},
     }
+    withheld = "(details withheld: they would show a value held in a Pulumi secret)"
     report = check_resources([web], settings)
-    messages = [v.message for v in report.violations]
-    assert messages and all("corp.example" not in m for m in messages)
-    assert 'docker:index/container:Container "web" runs [secret] (image) by tag' in messages[0]
-    short = {  # a short secret is replaced only as a whole word, not inside other words
+    assert [(v.rule, v.message) for v in report.violations] == [
+        ("PIN003", f"Workload image not referenced by digest {withheld}"),
+        (  # shows nothing of the secret: kept whole
+            "OPS002",
+            'docker:index/container:Container "web" declares no health check, so traffic keeps '
+            "going to a container that is up but broken; add healthcheck=ContainerHealthcheckArgs("
+            'tests=["CMD", ...], interval="10s")',
+        ),
+        ("REG001", f"Registry outside the allow-list {withheld}"),
+    ]
+    short = {  # a short secret counts as a whole word only
         "type": "docker-build:index:Image",
         "name": "app",
         "inputs": {
@@ -244,9 +252,12 @@ def test_values_held_in_secrets_are_scrubbed_from_every_finding() -> None:
             "buildArgs": Secret({"PY": "3.9"}),
         },
     }
-    py001 = [v.message for v in check_resources([short], settings, [RULES["PY001"]]).violations]
-    assert py001 == [
-        f"FROM python:[secret]-slim-bookworm@{A} (written python:${{PY}}-slim-bookworm@{A}) in "
-        "stage 0 runs Python [secret], past its end of life on 2025-10-31 (PEP 596): no more "
-        "security fixes; move to python:3.15-slim-bookworm (`imagepin base 3.15`) and re-lock"
+    py001 = check_resources([short], settings, [RULES["PY001"], RULES["DF004"]])
+    assert [(v.rule, v.message) for v in py001.violations] == [
+        ("PY001", f"Python past its end of life {withheld}"),
+        (
+            "DF004",
+            "the final stage, stage 0, never sets USER, so it runs as root; add `RUN useradd "
+            "--uid 10001 --no-create-home app` and `USER 10001` before CMD",
+        ),
     ]

@@ -166,6 +166,11 @@ def test_what_docker_build_rejects_is_an_error_too(text: str, error: str) -> Non
         Dockerfile.parse(text, file="Dockerfile")
     assert str(err.value).startswith(f"Dockerfile: {error}")
     assert Dockerfile.parse("ARG PY=3.12\nFROM scratch\n").stages[0].is_scratch
+    # a frontend of its own may add instructions: only the standard ones are judged
+    custom = "# syntax=devthefuture/dockerfile-x\nINCLUDE ./base.dockerfile\nFROM scratch\n"
+    assert Dockerfile.parse(custom).stages[0].is_scratch
+    with pytest.raises(DockerfileError, match="unknown instruction 'INCLUDE'"):
+        Dockerfile.parse("# syntax=docker/dockerfile:1.7\n" + custom.split("\n", 1)[1])
 
 
 def test_shell_splitting_finds_each_simple_command() -> None:

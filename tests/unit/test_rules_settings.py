@@ -43,10 +43,13 @@ def test_config_mistakes_are_errors_that_name_the_key(config: dict[str, Any], er
 
 def test_good_config_is_read_and_a_stack_policy_error_names_the_policy(tmp_path: Path) -> None:
     settings = settings_from_config(
-        {"requiredPlatforms": ["linux/arm/v7", "Windows/AMD64"], "allowPrerelease": True},
+        {
+            "requiredPlatforms": ["linux/arm/v7", "Windows/AMD64", "wasip1/wasm"],
+            "allowPrerelease": True,
+        },
         search=[tmp_path],
     )
-    assert settings.required_platforms == ("linux/arm/v7", "Windows/AMD64")
+    assert settings.required_platforms == ("linux/arm/v7", "Windows/AMD64", "wasip1/wasm")
     assert settings.allow_prerelease and settings.lock is None
     with pytest.raises(ConfigError, match=r"^REG001: allowedRegistries\[0\] is empty"):
         stack_policy({"REG001": {"enforcementLevel": "mandatory", "allowedRegistries": [""]}})
