@@ -256,12 +256,13 @@ def _record(kind: str, name: str, urn: str, props: Any, parent: str | None) -> d
 _settings_cache: dict[str, Settings] = {}
 
 
-def _settings(config: Mapping[str, Any]) -> Settings:
+def _settings(config: Mapping[str, Any], rule: Rule) -> Settings:
     """Settings for one policy's config, read once per config (and lock file) per process."""
-    key = repr(sorted(config.items()))
+    key = f"{rule.config!r}{sorted(config.items())!r}"
     known = _settings_cache.get(key)
     if known is None:  # two threads may both read it: both get the one stored first
-        known = _settings_cache.setdefault(key, settings_from_config(config, search=[REPO]))
+        read = settings_from_config(config, search=[REPO], reads=rule.config)
+        known = _settings_cache.setdefault(key, read)
     return known
 
 
@@ -283,7 +284,7 @@ def _resource_validation(rule: Rule) -> Callable[[ResourceValidationArgs, Report
             if known is not None and known[0] == config:
                 settings = known[1]
             else:
-                settings = _settings(config)
+                settings = _settings(config, rule)
                 last[:] = [(config, settings)]
             messages, notes = analysis.part(rule, settings)
         except ImagepinError as exc:
@@ -310,7 +311,7 @@ def _stack_validation(rule: Rule) -> Callable[[StackValidationArgs, ReportViolat
         violations: list[tuple[str, str]] = []
         notes: list[Note] = []
         try:
-            settings = _settings(args.get_config() or {})
+            settings = _settings(args.get_config() or {}, rule)
             # findings name resources by name, and names repeat across parents: each batch
             # holds one resource per name, so each finding maps back to its URN
             resources = {urn: Resource.from_any(record) for urn, record in records.items()}
@@ -377,7 +378,7 @@ def _pin_from_lock(args: ResourceValidationArgs) -> Mapping[str, Any] | None:
     if not isinstance(inline, str) or inline in UNKNOWN_SENTINELS:
         return None
     try:
-        lock = _settings(args.get_config() or {}).lock
+        lock = _settings(args.get_config() or {}, RULES["PIN001"]).lock
         pinned = pin_from_lock(inline, lock) if lock is not None else inline
     except ImagepinError:
         return None

@@ -30,25 +30,28 @@ def _dockerfile(df: Dockerfile, settings: Settings) -> list[Finding]:
     for line, written, ref in _copied_from_images(df):
         if not registry_allowed(ref, settings.allowed_registries):
             found.append(
-                RULE.violation(
-                    _message(f"COPY --from={written} pulls from", ref, settings), **df.at(line)
-                )
+                RULE.violation(_message(f"{written} pulls from", ref, settings), **df.at(line))
             )
     return found
 
 
 def _copied_from_images(df: Dockerfile) -> list[tuple[int, str, ImageReference]]:
-    """(line, as written, reference) of each image a `COPY --from=` pulls (not a stage)."""
+    """(line, as written, reference) of each image a `COPY --from=` or a `RUN --mount=...,from=`
+    pulls (not a stage)."""
     stages = {s.name for s in df.stages if s.name} | {str(s.index) for s in df.stages}
     found = []
     for instruction in df.instructions:
-        if instruction.cmd != "COPY" or not instruction.flags:
+        if not instruction.flags:
             continue
-        for written in instruction.flag_values("from"):
+        sources = [(f"COPY --from={f}", f) for f in instruction.flag_values("from")]
+        for mount in instruction.flag_values("mount") if instruction.cmd == "RUN" else []:
+            source = dict(o.partition("=")[::2] for o in mount.split(",")).get("from")
+            sources += [(f"RUN --mount=...,from={source}", source)] if source else []
+        for shown, written in sources if instruction.cmd in ("COPY", "RUN") else []:
             value, missing = expand(written, instruction.scope)
             ref = None if missing or value.lower() in stages else parse(value)
             if ref is not None:
-                found.append((instruction.start_line, written, ref))
+                found.append((instruction.start_line, shown, ref))
     return found
 
 

@@ -54,7 +54,11 @@ CONFIG: dict[str, tuple[str, dict[str, Any]]] = {
 
 
 def settings_from_config(
-    config: Mapping[str, Any], *, search: Sequence[Path] = (), today: date | None = None
+    config: Mapping[str, Any],
+    *,
+    search: Sequence[Path] = (),
+    today: date | None = None,
+    reads: Sequence[str] | None = None,
 ) -> Settings:
     """`Settings` from one policy's config (camelCase keys, as `CONFIG` names them).
 
@@ -64,8 +68,10 @@ def settings_from_config(
     schema defaults in, which would turn "no lock here" into "the named lock is missing". Unknown
     keys, empty registries and platforms that are not `os/arch[/variant]` are `ConfigError`s (the
     engine checks only the types: a typo would otherwise be ignored, or fail every image).
+    `reads` (the `Settings` fields of the policy's rule) also makes a key that the policy does
+    not read an error (`allowedRegistries` set on PIN001 does nothing).
     """
-    _validate(config)
+    _validate(config, None if reads is None else {CONFIG[field][0] for field in reads})
     lock = None
     name = config.get("lockFile")
     candidates = [Path(name)] if isinstance(name, str) and name else []
@@ -107,13 +113,19 @@ _ARCH = {  # Go's GOARCH values
 # fmt: on
 
 
-def _validate(config: Mapping[str, Any]) -> None:
+def _validate(config: Mapping[str, Any], reads: set[str] | None) -> None:
     """Config mistakes the engine lets through, named with the fix."""
     for key in config:
         if key not in _KEYS:
             raise ConfigError(
                 f"policy config key {key!r} is not one imagepin reads; use "
                 f"{', '.join(sorted(_KEYS))} (and enforcementLevel)"
+            )
+        if reads is not None and key not in reads:
+            raise ConfigError(
+                f"policy config key {key!r} does nothing on this policy (it reads "
+                f"{', '.join(sorted(reads)) or 'only enforcementLevel'}); set it on the policy of "
+                "the rule that uses it (docs/RULES.md lists each rule's keys)"
             )
     for i, entry in enumerate(_strings(config.get("allowedRegistries"))):
         if not entry.strip().strip("/"):
@@ -163,7 +175,9 @@ def stack_policy(
         config = dict(entry) if isinstance(entry, Mapping) else {}
         config.pop("enforcementLevel", None)
         try:
-            per_rule[rule_id] = settings_from_config(config, search=search, today=today)
+            per_rule[rule_id] = settings_from_config(
+                config, search=search, today=today, reads=RULES[rule_id].config
+            )
         except ConfigError as exc:
             raise ConfigError(f"{rule_id}: {exc}") from None
     return enabled, per_rule

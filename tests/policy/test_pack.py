@@ -415,3 +415,12 @@ def test_pin001_remediation_leaves_suppressed_froms_alone(pack: Analyzer, lock_f
     assert properties(fixed)["dockerfile"] == {
         "inline": f"FROM \\\n  python:3.12-slim-bookworm@{B} AS app\nUSER 10001\n"
     }
+
+
+def test_a_config_key_on_the_wrong_policy_is_reported(pack: Analyzer) -> None:
+    pack.configure({"PIN001": {"enforcementLevel": "mandatory", "allowedRegistries": ["x"]}})
+    assert details(pack.analyze(IMAGE, "app", good_image()))["PIN001"][1] == (
+        "docker-build:index:Image 'app': policy config key 'allowedRegistries' does nothing on "
+        "this policy (it reads lockFile); set it on the policy of the rule that uses it "
+        "(docs/RULES.md lists each rule's keys)"
+    )

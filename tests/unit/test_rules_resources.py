@@ -296,6 +296,8 @@ def test_reg001_sees_images_that_copy_from_pulls_but_not_stages() -> None:
         "ARG TOOLS=quay.io/evil/tool:1\nFROM docker.io/library/python:3.12 AS build\nARG TOOLS\n"
         "COPY --from=build /a /a\nCOPY --from=0 /b /b\nCOPY --from=$TOOLS /t /t\n"
         "COPY --from=docker.io/library/busybox:1 /c /c\n"
+        "RUN --mount=type=bind,from=build,target=/b --mount=type=bind,from=quay.io/x/y:1,target=/y "
+        "true\n"
     )
     report = check_text(text, REGISTRIES, [RULES["REG001"]])
     assert [(v.line, v.message) for v in report.violations] == [
@@ -304,7 +306,13 @@ def test_reg001_sees_images_that_copy_from_pulls_but_not_stages() -> None:
             "COPY --from=$TOOLS pulls from quay.io, which is not an allowed registry "
             f"({', '.join(REGISTRIES.allowed_registries)}); use an allowed registry or mirror, or "
             "add quay.io to the stack's allowed registries",
-        )
+        ),
+        (
+            8,
+            "RUN --mount=...,from=quay.io/x/y:1 pulls from quay.io, which is not an allowed "
+            f"registry ({', '.join(REGISTRIES.allowed_registries)}); use an allowed registry or "
+            "mirror, or add quay.io to the stack's allowed registries",
+        ),
     ]
 
 

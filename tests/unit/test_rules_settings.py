@@ -58,3 +58,15 @@ def test_good_config_is_read_and_a_stack_policy_error_names_the_policy(tmp_path:
 def test_the_lock_file_has_no_schema_default() -> None:
     # the engine fills schema defaults in: a default lockFile would make a missing lock an error
     assert "default" not in CONFIG["lock"][1]
+
+
+def test_a_key_the_policy_does_not_read_is_an_error() -> None:
+    with pytest.raises(ConfigError) as err:
+        stack_policy({"PIN001": {"enforcementLevel": "mandatory", "allowedRegistries": ["x"]}})
+    assert str(err.value) == (
+        "PIN001: policy config key 'allowedRegistries' does nothing on this policy (it reads "
+        "lockFile); set it on the policy of the rule that uses it (docs/RULES.md lists each "
+        "rule's keys)"
+    )
+    with pytest.raises(ConfigError, match="it reads only enforcementLevel"):
+        settings_from_config({"lockFile": "images.lock"}, reads=())
