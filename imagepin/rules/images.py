@@ -125,9 +125,10 @@ def registry_allowed(ref: ImageReference, allowed: Iterable[str]) -> bool:
     Entries are hosts (`docker.io`, `127.0.0.1:5000`), host patterns
     (`*.dkr.ecr.*.amazonaws.com`) or repository prefixes (`ghcr.io/acme`, `docker.io/library`).
     """
+    name = f"{ref.domain.lower()}/{ref.path}"  # a host may be written in capitals, a path not
     for entry in _entries(tuple(allowed)):
         if "/" in entry:
-            if fnmatch.fnmatchcase(ref.name, entry) or ref.name.startswith(entry + "/"):
+            if fnmatch.fnmatchcase(name, entry) or name.startswith(entry + "/"):
                 return True
         elif fnmatch.fnmatchcase(ref.domain.lower(), entry):
             return True

@@ -11,7 +11,10 @@ from imagepin.rules.resources import BUILD_IMAGE, Resource, build_of
 from imagepin.rules.values import Secret, Unknown, reveal
 
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
-_SECRET = {"TOKEN", "PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "CREDENTIAL", "CREDENTIALS"}
+_SECRET = {
+    *("TOKEN", "PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "SECRETS"),
+    *("CREDENTIAL", "CREDENTIALS"),
+}
 """Words that make a name a secret whatever else it says (`OIDC_ID_TOKEN`, `PGP_PASSWORD`)."""
 _SECRET_SUFFIX = (
     "TOKEN",
@@ -25,8 +28,9 @@ _SECRET_SUFFIX = (
 )
 _REFERENCE = {"FILE", "PATH", "DIR", "NAME", "ARN", "URL", "TYPE"}
 """Words that make the value say where a secret is, not the secret (`PASSWORD_FILE`)."""
-_NOT_SECRET_KEY = {"PUBLIC", "GPG", "PGP", "ID"}
-"""Words that make a plain KEY no secret (`PUBLIC_KEY`, `GPG_KEY`, `KEY_ID`); a stronger word
+_NOT_SECRET_KEY = {"PUBLIC", "GPG", "PGP", "ID", "CACHE", "SORT", "PRIMARY", "FOREIGN", "PARTITION"}
+"""Words that make a plain KEY no secret (`PUBLIC_KEY`, `GPG_KEY`, `KEY_ID`, `CACHE_KEY`, a
+database's `SORT_KEY`); a stronger word
 still wins (`GPG_PRIVATE_KEY`, `PUBLIC_KEY_PASSWORD`)."""
 _URL_CREDENTIALS = re.compile(r"://[^/\s:@]+:[^/\s@]+@")
 _MOUNT = "RUN --mount=type=secret,id={id}"
@@ -45,6 +49,8 @@ def secret_word(name: str) -> str | None:
             return word
         if word.endswith(_SECRET_SUFFIX):
             return next(str(s) for s in _SECRET_SUFFIX if word.endswith(s))
+    if words and words[-1] == "PASS":  # `DB_PASS`, not `PASS_THROUGH`
+        return "PASS"
     if "KEY" in words and not any(w in _NOT_SECRET_KEY for w in words):
         return "KEY"
     return None

@@ -354,7 +354,8 @@ def test_sec001_a_strong_secret_word_wins_over_a_harmless_one() -> None:
     names = [
         "GPG_PRIVATE_KEY", "PGP_PASSWORD", "PUBLIC_KEY_PASSWORD", "OIDC_ID_TOKEN",
         "GPG_PASSPHRASE", "SSH_KEY_PASSPHRASE", "PUBLIC_KEY", "GPG_KEY_ID", "KEYBOARD_LAYOUT",
-        "MONKEY", "PASSWORD_FILE",
+        "MONKEY", "PASSWORD_FILE", "DB_PASS", "APP_SECRETS", "PASS_THROUGH", "CACHE_KEY",
+        "SORT_KEY", "PRIMARY_KEY",
     ]  # fmt: skip
     text = "FROM a\n" + "".join(f"ARG {name}\n" for name in names)
     kept = "build arg values are kept in the image history, readable by anyone who can pull"
@@ -371,5 +372,7 @@ def test_sec001_a_strong_secret_word_wins_over_a_harmless_one() -> None:
             (5, "OIDC_ID_TOKEN", "TOKEN"),
             (6, "GPG_PASSPHRASE", "PASSPHRASE"),
             (7, "SSH_KEY_PASSPHRASE", "PASSPHRASE"),
+            (13, "DB_PASS", "PASS"),
+            (14, "APP_SECRETS", "SECRETS"),
         ]
     ]

@@ -291,6 +291,13 @@ def test_reg001_on_a_dockerfile_and_suppressed() -> None:
     suppressed(container(image="quay.io/x:1"), "REG001", REGISTRIES)
 
 
+def test_reg001_reads_a_host_written_in_capitals_against_a_repository_entry() -> None:
+    assert check_text("FROM GHCR.IO/acme/app:1\n", REGISTRIES, [RULES["REG001"]]).violations == ()
+    assert (
+        len(check_text("FROM GHCR.IO/other/app:1\n", REGISTRIES, [RULES["REG001"]]).violations) == 1
+    )
+
+
 def test_reg001_sees_images_that_copy_from_pulls_but_not_stages() -> None:
     text = (
         "ARG TOOLS=quay.io/evil/tool:1\nFROM docker.io/library/python:3.12 AS build\nARG TOOLS\n"
