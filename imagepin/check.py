@@ -241,7 +241,9 @@ def check_resources(
                 in_file = Report(notes=(dockerfile,))
             else:
                 in_file = check_dockerfile(dockerfile, settings, chosen, level, per_rule=overrides)
-            found += _withheld(in_file, _SECRET_FILE) if _secret_dockerfile(resource) else in_file
+            if (in_file.violations or in_file.notes) and _secret_dockerfile(resource):
+                in_file = _withheld(in_file, _SECRET_FILE)
+            found += in_file
         report += _without_secrets(found, resource)
     return report
 

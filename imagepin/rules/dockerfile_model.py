@@ -331,6 +331,8 @@ _INSTRUCTIONS = frozenset((
 def _custom_frontend(text: str) -> bool:
     """Whether a `# syntax=` directive names a frontend other than docker/dockerfile (one that
     may add instructions of its own)."""
+    if not text.lstrip("\ufeff \t").startswith("#"):
+        return False  # directives come first: no comment first, no directive
     m = _SYNTAX.match(text.lstrip("\ufeff"))
     return m is not None and not m[1].lower().split(":")[0].endswith("docker/dockerfile")
 
@@ -346,20 +348,21 @@ def _check_buildable(commands: Sequence[Any], where: str, custom_frontend: bool)
     ARG), a FROM without an image."""
     seen_from = False
     for command in commands:
-        cmd, at = command.cmd.upper(), f"{where}: line {command.start_line}:"
-        if cmd not in _INSTRUCTIONS and not custom_frontend:
-            fix = "fix the line, or make it a comment with #"
-            raise DockerfileError(
-                f"{at} unknown instruction {cmd!r} (docker build rejects it); {fix}"
-            )
-        if cmd == "FROM" and not command.value:
-            raise DockerfileError(f"{at} FROM names no image; write FROM IMAGE[:TAG][@DIGEST]")
-        if not seen_from and cmd not in ("ARG", "FROM") and cmd in _INSTRUCTIONS:
-            raise DockerfileError(
-                f"{at} {cmd} comes before any FROM, and docker build needs a build stage first; "
-                "start the Dockerfile with FROM (only ARG may come before it)"
-            )
-        seen_from = seen_from or cmd == "FROM"
+        cmd = command.cmd.upper()
+        if cmd == "FROM":
+            seen_from = True
+            if command.value:
+                continue
+            problem = "FROM names no image; write FROM IMAGE[:TAG][@DIGEST]"
+        elif cmd not in _INSTRUCTIONS:
+            if custom_frontend:
+                continue
+            problem = f"unknown instruction {cmd!r} (docker build rejects it); fix or remove it"
+        elif seen_from or cmd == "ARG":
+            continue
+        else:
+            problem = f"{cmd} comes before any FROM; start with FROM (only ARG may come before)"
+        raise DockerfileError(f"{where}: line {command.start_line}: {problem}")
 
 
 def _new_stage(

@@ -95,22 +95,33 @@ def reveal(value: Any) -> Any:
     return value
 
 
-def secret_texts(value: Any, inside: bool = False) -> set[str]:
+def secret_texts(value: Any) -> set[str]:
     """Every string held in a secret within `value` (for a secret JSON text, also the strings in
     it), for `reveals`."""
-    if isinstance(value, Secret):
-        return secret_texts(value.value, True)
-    if isinstance(value, Mapping):
-        return set().union(*(secret_texts(v, inside) for v in value.values()))
-    if isinstance(value, list):
-        return set().union(*(secret_texts(v, inside) for v in value))
-    if not inside or not isinstance(value, str) or not value.strip():
-        return set()
-    found = {value.strip()}
-    if value.lstrip()[:1] in ("[", "{"):  # a JSON document (ECS container definitions)
-        with contextlib.suppress(ValueError, RecursionError):  # not JSON, or absurdly deep
-            found |= secret_texts(Secret(json.loads(value)))
+    found: set[str] = set()
+    _collect(value, False, found)
     return found
+
+
+def _collect(value: Any, inside: bool, found: set[str]) -> None:
+    kind = type(value)
+    if kind is str:
+        if inside and value.strip():
+            found.add(value.strip())
+            if value.lstrip()[:1] in ("[", "{"):  # a JSON document (ECS container definitions)
+                with contextlib.suppress(ValueError, RecursionError):  # not JSON, or too deep
+                    _collect(json.loads(value), True, found)
+    elif kind is dict:
+        for item in value.values():
+            _collect(item, inside, found)
+    elif kind is list:
+        for item in value:
+            _collect(item, inside, found)
+    elif kind is Secret:
+        _collect(value.value, True, found)
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            _collect(item, inside, found)
 
 
 def reveals(text: str, secrets: set[str]) -> bool:
