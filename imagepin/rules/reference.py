@@ -32,8 +32,9 @@ The same rules run in three places: `imagepin check --dockerfile PATH...` (any D
   `docker:index/remoteImage:RemoteImage`, `docker:index/registryImage:RegistryImage`,
   `aws:ecs/taskDefinition:TaskDefinition`), so they also catch resources made without our
   components. A value unknown at preview is skipped with a note, never reported. A value held
-  in a Pulumi secret is read but shown as `[secret]` in every message; findings in a Dockerfile
-  that is itself a secret are reported with their details withheld.
+  in a Pulumi secret is read, never shown: a finding whose message would show it (or its host,
+  repository or tag) keeps only its rule's title, and so does every finding in a Dockerfile
+  that is itself a secret.
 - **Suppressions need a reason.** In a Dockerfile, on the line before the instruction:
   `# imagepin: ignore DF004 -- runs as root to bind port 80 in the legacy box` (several IDs:
   `ignore DF001, DF005 -- reason`). On a component or resource: `suppress={"DF004": "reason"}`,
