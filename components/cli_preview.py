@@ -8,9 +8,12 @@ unknown at preview as "[unknown]"). No Pulumi CLI, cloud or credentials.
 Lives beside the components (it imports pulumi); `imagepin.cli` loads it only when asked.
 """
 
+import contextlib
 import json
 import os
 import runpy
+import sys
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +25,7 @@ from rich.table import Table
 from components.preview import SECRET, Recording, record
 from imagepin.config_files import display_path, read_stack_file, stack_files
 from imagepin.console import out
-from imagepin.errors import ConfigError
+from imagepin.errors import ConfigError, ImagepinError
 
 
 def engine_config(path: Path, root: Path) -> tuple[dict[str, str], list[str]]:
@@ -76,15 +79,37 @@ def run_preview(stack: str, root: Path = Path()) -> Recording:
     def run() -> None:
         runpy.run_path(str(program), run_name="__main__")
 
-    with _inside(root):
-        return record(
-            run,
-            project=project_name(root),
-            stack=name,
-            config=config,
-            secret_keys=tuple(secrets),
-            preview=True,
-        )
+    # the program's own prints go to stderr: stdout carries the JSON or SARIF asked for
+    with _inside(root), contextlib.redirect_stdout(sys.stderr):
+        try:
+            return record(
+                run,
+                project=project_name(root),
+                stack=name,
+                config=config,
+                secret_keys=tuple(secrets),
+                preview=True,
+            )
+        except ImagepinError:
+            raise  # already names the file, key or reference and the fix
+        except Exception as exc:
+            raise ConfigError(
+                f"{display_path(program, root)}: the program failed for stack {name}"
+                f"{_where(exc, root)}: {type(exc).__name__}: {exc}; fix the program (`imagepin "
+                f"preview --stack {name}` runs it the same way)"
+            ) from None
+
+
+def _where(exc: BaseException, root: Path) -> str:
+    """` at FILE:LINE`, the innermost frame of the failure in the project's own files."""
+    if isinstance(exc, SyntaxError) and exc.filename:
+        return ""  # its message names the file and line already
+    found = ""
+    for frame, line in traceback.walk_tb(exc.__traceback__):
+        path = Path(frame.f_code.co_filename)
+        if path.is_relative_to(root) and ".venv" not in path.parts:
+            found = f" at {path.relative_to(root)}:{line}"
+    return found
 
 
 def print_recording(recording: Recording, fmt: str) -> None:

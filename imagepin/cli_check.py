@@ -33,9 +33,10 @@ from imagepin.check import (
 from imagepin.console import parse_date
 from imagepin.errors import ConfigError
 from imagepin.lock import DEFAULT_PATH, Lock
-from imagepin.rules import RULES, Settings
+from imagepin.rules import RULES, Settings, Severity
+from imagepin.rules.base import Violation
 from imagepin.rules.reference import markdown
-from imagepin.rules.settings_schema import stack_policy
+from imagepin.rules.settings_schema import stack_levels, stack_policy
 from imagepin.sarif import render_sarif
 
 
@@ -105,6 +106,7 @@ def _stack_report(
     # registration order varies between runs (resources are registered concurrently): sort
     resources = sorted(recording.resources, key=lambda r: (r.name, r.type))
     report = check_resources(resources, settings, [RULES[r] for r in enabled], per_rule=per_rule)
+    report = _at_levels(report, stack_levels(document))
     shown = f"stack {recording.stack} ({len(recording.resources)} resources)"
     stack_file = next(
         (
@@ -114,6 +116,23 @@ def _stack_report(
         "Pulumi.yaml",
     )
     return report, shown, stack_file
+
+
+def _at_levels(report: Report, levels: dict[str, str]) -> Report:
+    """Violations at the severity the stack's enforcement level gives them, as the policy pack
+    would: `mandatory` (and `remediate`) fail, `advisory` warns (an info rule stays info)."""
+
+    def at(v: Violation) -> Violation:
+        level = levels.get(v.rule)
+        if level in ("mandatory", "remediate"):
+            severity = Severity.ERROR
+        elif level == "advisory" and v.severity is Severity.ERROR:
+            severity = Severity.WARNING
+        else:
+            return v
+        return v if severity is v.severity else replace(v, severity=severity)
+
+    return Report(tuple(map(at, report.violations)), report.notes)
 
 
 def check_command(

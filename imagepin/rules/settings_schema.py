@@ -152,6 +152,40 @@ def _strings(value: Any) -> tuple[str, ...]:
     return ()
 
 
+LEVELS = ("advisory", "mandatory", "remediate", "disabled")
+
+
+def stack_levels(document: Mapping[str, Any]) -> dict[str, str]:
+    """Each rule's enforcement level as a policy pack config file sets it (directly or through
+    `all`); rules it leaves at their default are absent. A key that is no rule ID and a level
+    that is no level are `ConfigError`s (a typo would configure nothing)."""
+    from imagepin.rules import RULES  # the registry imports the rules, which import this module
+
+    for key in document:
+        if key != "all" and key not in RULES:
+            raise ConfigError(
+                f"{key!r} is not a rule ID (a typo configures nothing); `imagepin rules` lists them"
+            )
+    every = document.get("all")
+    every_level = every if isinstance(every, str) else _level_of(every)
+    levels: dict[str, str] = {}
+    for rule_id in RULES:
+        entry = document.get(rule_id)
+        level = entry if isinstance(entry, str) else _level_of(entry) or every_level
+        if level is None:
+            continue
+        if level not in LEVELS:
+            raise ConfigError(
+                f"{rule_id}: enforcementLevel {level!r} is not one of {', '.join(LEVELS)}"
+            )
+        levels[rule_id] = level
+    return levels
+
+
+def _level_of(entry: Any) -> Any:
+    return entry.get("enforcementLevel") if isinstance(entry, Mapping) else None
+
+
 def stack_policy(
     document: Mapping[str, Any], *, search: Sequence[Path] = (), today: date | None = None
 ) -> tuple[list[str], dict[str, Settings]]:
@@ -159,19 +193,18 @@ def stack_policy(
 
     The file is the one `pulumi preview --policy-pack-config` reads
     (`{"all": "advisory", "REG001": {"enforcementLevel": ..., "allowedRegistries": [...]}}`);
-    a rule whose level is `disabled` is left out, `all` sets every rule's level.
+    a rule whose level is `disabled` is left out (`stack_levels` gives each rule's level).
     """
     from imagepin.rules import RULES  # the registry imports the rules, which import this module
 
-    every = document.get("all")
+    levels = stack_levels(document)
     enabled: list[str] = []
     per_rule: dict[str, Settings] = {}
     for rule_id in RULES:
-        entry = document.get(rule_id, every)
-        level = entry if isinstance(entry, str) else (entry or {}).get("enforcementLevel", every)
-        if level == "disabled":
+        if levels.get(rule_id) == "disabled":
             continue
         enabled.append(rule_id)
+        entry = document.get(rule_id)
         config = dict(entry) if isinstance(entry, Mapping) else {}
         config.pop("enforcementLevel", None)
         try:

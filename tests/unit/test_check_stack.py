@@ -106,3 +106,59 @@ def test_a_stack_the_program_does_not_have_is_a_usage_error(project: Path) -> No
     result = run_cli("check", "--stack", "nope", "--root", str(project))
     assert result.returncode == 2
     assert "Pulumi.nope.yaml" in " ".join(result.stderr.split())
+
+
+def test_the_stacks_enforcement_levels_set_what_fails(project: Path) -> None:
+    config = {"all": "advisory", "PY001": "mandatory", "DF002": {"enforcementLevel": "disabled"}}
+    (project / "policies" / "config" / "test.json").write_text(json.dumps(config))
+    code, doc = check(project)
+    severities = {v["rule"]: v["severity"] for v in doc["violations"]}
+    assert code == 1 and severities["PY001"] == "error"  # mandatory fails, as in the pack
+    assert severities["PIN001"] == severities["PIN003"] == "warning"  # errors, advisory here
+    assert severities["OPS002"] == "warning" and "DF002" not in severities
+    del config["PY001"]
+    (project / "policies" / "config" / "test.json").write_text(json.dumps(config))
+    assert check(project)[0] == 0  # everything advisory: nothing fails
+
+
+@pytest.mark.parametrize(
+    ("config", "error"),
+    [
+        ({"PIN999": "mandatory"}, "'PIN999' is not a rule ID (a typo configures nothing)"),
+        ({"PIN001": "sometimes"}, "PIN001: enforcementLevel 'sometimes' is not one of advisory,"),
+    ],
+)
+def test_a_policy_config_mistake_is_a_usage_error(
+    project: Path, config: dict[str, str], error: str
+) -> None:
+    (project / "policies" / "config" / "test.json").write_text(json.dumps(config))
+    result = run_cli("check", "--stack", "test", "--root", str(project))
+    assert result.returncode == 2
+    assert error in " ".join(result.stderr.split())
+
+
+def test_the_programs_prints_never_reach_the_report(project: Path) -> None:
+    with (project / "__main__.py").open("a") as program:
+        program.write('print("hello from the program")\n')
+    code, doc = check(project)  # stdout parses as JSON
+    assert code == 1 and doc["violations"]
+
+
+@pytest.mark.parametrize(
+    ("tail", "error"),
+    [
+        ('raise RuntimeError("boom")\n', "the program failed for stack test at __main__.py:16: "
+         "RuntimeError: boom"),
+        ("import no_such_module_xyz\n", "ModuleNotFoundError: No module named 'no_such_module_x"),
+        ("x = (\n", "SyntaxError: "),
+    ],
+)  # fmt: skip
+def test_a_program_that_fails_is_a_usage_error_not_a_traceback(
+    project: Path, tail: str, error: str
+) -> None:
+    with (project / "__main__.py").open("a") as program:
+        program.write(tail)
+    result = run_cli("check", "--stack", "test", "--root", str(project), "--format", "sarif")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert error in " ".join(result.stderr.split())
