@@ -39,15 +39,25 @@ def test_imagepin_check_uploads_sarif_then_fails_on_violations() -> None:
     upload = next(s for s in job if str(s.get("uses", "")).startswith("github/codeql-action/"))
     assert upload["uses"] == "github/codeql-action/upload-sarif@v3"
     assert upload["with"] == {"sarif_file": "imagepin.sarif", "category": "imagepin"}
-    assert "always()" in str(upload["if"])
+    assert "!cancelled()" in str(upload["if"])  # after a failing check too, not on cancel
+    assert "exit_code == '1'" in str(upload["if"])  # exit 2 writes no SARIF: nothing to upload
     assert job.index(upload) < len(job) - 1
-    assert job[-1]["if"] == "steps.check.outputs.exit_code != '0'"
+    assert job[-1]["if"] == "!cancelled() && steps.check.outputs.exit_code != '0'"
 
 
 def test_pulumi_preview_runs_the_pack_only_with_credentials() -> None:
     job = WORKFLOW["jobs"]["pulumi-preview"]
-    assert job["env"] == {"PULUMI_ACCESS_TOKEN": "${{ secrets.PULUMI_ACCESS_TOKEN }}"}
-    action = next(s for s in job["steps"] if str(s.get("uses", "")).startswith("pulumi/actions"))
+    assert job["env"] == {
+        "PULUMI_ACCESS_TOKEN": "${{ secrets.PULUMI_ACCESS_TOKEN }}",
+        "AWS_ROLE_ARN": "${{ secrets.AWS_ROLE_ARN }}",
+    }
+    assert job["permissions"] == {"contents": "read", "id-token": "write"}
+    steps = job["steps"]
+    action = next(s for s in steps if str(s.get("uses", "")).startswith("pulumi/actions"))
+    pin = next(s for s in steps if "lock add --from-stacks" in str(s.get("run", "")))
+    aws = next(s for s in steps if str(s.get("uses", "")).startswith("aws-actions/"))
+    assert steps.index(pin) < steps.index(action) and steps.index(aws) < steps.index(action)
+    assert aws["with"]["role-to-assume"] == "${{ env.AWS_ROLE_ARN }}"
     assert action["if"] == "env.PULUMI_ACCESS_TOKEN != ''"
     assert action["with"] == {
         "command": "preview",
