@@ -15,7 +15,7 @@ from typing import Any
 from imagepin import __version__
 from imagepin.check import Report
 from imagepin.rules import RULES
-from imagepin.rules.base import Rule, Severity, Violation
+from imagepin.rules.base import Note, Rule, Severity, Violation
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/imagepin/imagepin/blob/main/docs/RULES.md"
@@ -65,15 +65,26 @@ def _result(v: Violation, index: dict[str, int], default_uri: str | None) -> dic
     location: dict[str, Any] = {}
     uri = artifact_uri(v.file) if v.file else default_uri
     if uri is not None:
-        physical: dict[str, Any] = {"artifactLocation": {"uri": uri}}
-        if v.file and v.line is not None:
-            physical["region"] = {"startLine": max(v.line, 1)}
+        # a resource's finding is anchored at the top of the stack file (code scanning needs a
+        # line); the fingerprint keeps two resources' findings apart there
+        line = max(v.line, 1) if v.file and v.line is not None else 1
+        physical: dict[str, Any] = {"artifactLocation": {"uri": uri}, "region": {"startLine": line}}
         location["physicalLocation"] = physical
+        result["partialFingerprints"] = {
+            "imagepin/v1": f"{v.rule}:{uri}:{v.line or 0}:{v.resource or ''}"
+        }
     if v.resource is not None:
         location["logicalLocations"] = [{"name": v.resource, "kind": "resource"}]
     if location:
         result["locations"] = [location]
     return result
+
+
+def _notification(note: Note, index: dict[str, int]) -> dict[str, Any]:
+    found: dict[str, Any] = {"level": "note", "message": {"text": f"{note.where}: {note.message}"}}
+    if note.rule in index:
+        found["associatedRule"] = {"id": note.rule, "index": index[note.rule]}
+    return found
 
 
 def to_sarif(report: Report, default_uri: str | None = None) -> dict[str, Any]:
@@ -98,8 +109,7 @@ def to_sarif(report: Report, default_uri: str | None = None) -> dict[str, Any]:
                     {
                         "executionSuccessful": True,
                         "toolExecutionNotifications": [
-                            {"level": "note", "message": {"text": f"{n.where}: {n.message}"}}
-                            for n in report.notes
+                            _notification(n, index) for n in report.notes
                         ],
                     }
                 ],

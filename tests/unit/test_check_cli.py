@@ -285,10 +285,14 @@ def test_sarif_locates_resource_violations_logically() -> None:
     assert result["message"] == {"text": "resource web: no health check"}
     assert result["locations"] == [
         {
-            "physicalLocation": {"artifactLocation": {"uri": "__main__.py"}},
+            "physicalLocation": {
+                "artifactLocation": {"uri": "__main__.py"},
+                "region": {"startLine": 1},  # code scanning needs a line
+            },
             "logicalLocations": [{"name": "web", "kind": "resource"}],
         }
     ]
+    assert result["partialFingerprints"] == {"imagepin/v1": "OPS002:__main__.py:0:web"}
     jsonschema.validate(to_sarif(report), SARIF_SUBSET)
 
 

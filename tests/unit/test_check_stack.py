@@ -96,10 +96,15 @@ def test_sarif_anchors_resource_results_at_the_stack_file(project: Path) -> None
     results = json.loads(result.stdout)["runs"][0]["results"]
     assert results[1]["locations"] == [
         {
-            "physicalLocation": {"artifactLocation": {"uri": "stacks/Pulumi.test.yaml"}},
+            "physicalLocation": {
+                "artifactLocation": {"uri": "stacks/Pulumi.test.yaml"},
+                "region": {"startLine": 1},
+            },
             "logicalLocations": [{"name": "app", "kind": "resource"}],
         }
     ]
+    fingerprints = [r["partialFingerprints"]["imagepin/v1"] for r in results]
+    assert len(set(fingerprints)) == len(results)  # one alert per finding, not per file and line
 
 
 def test_a_stack_the_program_does_not_have_is_a_usage_error(project: Path) -> None:
