@@ -62,8 +62,8 @@ _SEVERITY = {
 _components: dict[str, Resource] = {}
 _components_lock = threading.Lock()
 _generation = [0]
-"""Bumped whenever `_components` changes: a resource's findings depend on its ancestors'
-`suppress`, so an analysis made before a change is not reused after it."""
+"""Bumped when a resource is remembered or forgotten, or its `suppress` changes: a resource's
+findings depend on its ancestors' `suppress`, so an analysis made before is not reused after."""
 
 
 def _remember(resource: Resource) -> None:
