@@ -175,7 +175,7 @@ def check_command(
     ),
 ) -> None:
     """Check Dockerfiles (or a stack) against the imagepin rules."""
-    files = [*dockerfile, *(paths or [])]
+    files = list(dict.fromkeys([*dockerfile, *(paths or [])]))  # each file once, in order
     when = parse_date(on)
     if stack is not None:
         if files:

@@ -115,7 +115,8 @@ class Lock:
                 return cls(path)
             raise LockError(
                 f"{path}: no such lock file; create it with `imagepin lock add REF...` "
-                f"(or pass --lock PATH)"
+                "(`--from-stacks` for every base the stacks name), or point to the lock you have "
+                "(--lock PATH on the command line, lock_file in a component)"
             ) from None
         except UnicodeDecodeError as exc:
             raise _corrupt(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None

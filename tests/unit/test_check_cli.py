@@ -34,6 +34,15 @@ def test_a_clean_dockerfile_passes(files: Path) -> None:
     assert result.stdout == "0 violations in 1 Dockerfile\n"
 
 
+def test_a_file_given_twice_is_checked_once(files: Path) -> None:
+    once = run_cli("check", "--dockerfile", "bad/Dockerfile", "--format", "json", cwd=files)
+    twice = run_cli(
+        "check", "-f", "bad/Dockerfile", "bad/Dockerfile", "--format", "json", cwd=files
+    )
+    assert twice.returncode == once.returncode == 1
+    assert json.loads(twice.stdout) == json.loads(once.stdout)
+
+
 def test_warnings_pass_unless_strict(files: Path) -> None:
     result = run_cli("check", "--dockerfile", "warn/Dockerfile", cwd=files)
     assert result.returncode == 0

@@ -139,7 +139,8 @@ def test_render_without_a_lock_file(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr == (
         "error: images.lock: no such lock file; create it with `imagepin lock add REF...` "
-        "(or pass --lock PATH)\n"
+        "(`--from-stacks` for every base the stacks name), or point to the lock you have "
+        "(--lock PATH on the command line, lock_file in a component)\n"
     )
 
 
