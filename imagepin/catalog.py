@@ -72,7 +72,8 @@ class _Version(NamedTuple):
     prerelease: bool
 
 
-def _key(series: str) -> tuple[int, ...]:
+def series_key(series: str) -> tuple[int, ...]:
+    """`3.12` as (3, 12), to order series numerically (3.9 before 3.10)."""
     return tuple(int(part) for part in series.split("."))
 
 
@@ -91,13 +92,15 @@ def _parse_version(text: str) -> _Version:
             f"use '{series}.0{m['pre']}' or the release '{series}.{m['micro']}'"
         )
     table = lifecycle_table()
-    known = series in table.series if series else any(_key(s)[0] == major for s in table.series)
+    known = (
+        series in table.series if series else any(series_key(s)[0] == major for s in table.series)
+    )
     if not known:
         majors: dict[int, list[str]] = {}
-        for s in sorted(table.series, key=_key):
-            majors.setdefault(_key(s)[0], []).append(s)
+        for s in sorted(table.series, key=series_key):
+            majors.setdefault(series_key(s)[0], []).append(s)
         spans = " and ".join(s[0] if len(s) == 1 else f"{s[0]} to {s[-1]}" for s in majors.values())
-        newest = max(table.series, key=_key)
+        newest = max(table.series, key=series_key)
         raise UnknownBase(
             f"python {text} is not in the catalog (it knows {spans}, reviewed {table.reviewed}); "
             f"the newest known series is {newest}: use version={newest!r}"
@@ -111,9 +114,9 @@ def _resolve(v: _Version, on: date) -> str | None:
         return v.series
     table = lifecycle_table().series
     released = [
-        s for s, life in table.items() if _key(s)[0] == v.major and life.first_release <= on
+        s for s, life in table.items() if series_key(s)[0] == v.major and life.first_release <= on
     ]
-    return max(released, key=_key, default=None)
+    return max(released, key=series_key, default=None)
 
 
 def parse_variant(text: str) -> Variant:
@@ -128,7 +131,7 @@ def parse_variant(text: str) -> Variant:
 
 def _carries(release: DistroRelease, v: _Version) -> bool:
     pool = release.prerelease if v.prerelease else release.python
-    return v.series in pool if v.series else any(_key(s)[0] == v.major for s in pool)
+    return v.series in pool if v.series else any(series_key(s)[0] == v.major for s in pool)
 
 
 def _carrying(kind: Kind, v: _Version) -> list[str]:
@@ -221,7 +224,7 @@ def _check_python(v: _Version, variant: Variant, distro: str | None) -> None:
 
 def _nearest_series(kind: Kind, v: _Version) -> _Version | None:
     """The series closest to `v` (same major first) that library/python built on `kind`."""
-    order = sorted(lifecycle_table().series, key=_key)
+    order = sorted(lifecycle_table().series, key=series_key)
     target = order.index(v.series) if v.series in order else len(order)
     built = {
         s
@@ -231,7 +234,7 @@ def _nearest_series(kind: Kind, v: _Version) -> _Version | None:
     }
     near = min(
         (s for s in order[::-1] if s in built),
-        key=lambda s: (_key(s)[0] != v.major, abs(order.index(s) - target)),
+        key=lambda s: (series_key(s)[0] != v.major, abs(order.index(s) - target)),
         default=None,
     )
     return None if near is None else _parse_version(f"{near}-rc" if v.prerelease else near)
@@ -291,7 +294,9 @@ class PythonBase(CatalogImage):
     def series(self) -> str:
         """`3.12` for every 3.12 form; for a bare major, the series it floats to (see above)."""
         v = _parse_version(self.version)
-        newest = max((s for s in lifecycle_table().series if _key(s)[0] == v.major), key=_key)
+        newest = max(
+            (s for s in lifecycle_table().series if series_key(s)[0] == v.major), key=series_key
+        )
         return _resolve(v, lifecycle_table().reviewed) or newest
 
     @property
@@ -341,7 +346,7 @@ def newest_series(on: date | None = None) -> str:
     on = on or date.today()
     table = lifecycle_table().series
     live = [s for s, life in table.items() if life.first_release <= on < life.end_of_life]
-    return max(live or table, key=_key)
+    return max(live or table, key=series_key)
 
 
 def support_status(base: AnyBase, on: date | None = None) -> str:
@@ -368,7 +373,9 @@ def catalog(
     on = on or date.today()
     table = images_table()
     bases: list[AnyBase] = []
-    for series, life in sorted(lifecycle_table().series.items(), key=lambda i: _key(i[0]))[::-1]:
+    for series, life in sorted(lifecycle_table().series.items(), key=lambda i: series_key(i[0]))[
+        ::-1
+    ]:
         if on >= life.end_of_life and not include_legacy:
             continue
         version = series if life.first_release <= on else f"{series}-rc"

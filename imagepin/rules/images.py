@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from imagepin.catalog import PythonBase, UbuntuRock, UnknownBase, lifecycle_table
+from imagepin.catalog import PythonBase, UbuntuRock, UnknownBase, lifecycle_table, series_key
 from imagepin.refs import ImageReference, InvalidReference
 
 PYTHON_PATH = "library/python"
@@ -58,17 +58,15 @@ def _versionless(tag: str) -> PythonBase | None:
     if not rc:
         versions = ["3"]
     else:  # the newest series with pre-release images of that variant and distro
-        versions = [f"{s}-rc" for s in sorted(lifecycle_table().series, key=_key, reverse=True)]
+        versions = [
+            f"{s}-rc" for s in sorted(lifecycle_table().series, key=series_key, reverse=True)
+        ]
     for version in versions:
         try:
             return PythonBase.from_tag(f"{version}{suffix}")
         except UnknownBase:
             continue
     return None
-
-
-def _key(series: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in series.split("."))
 
 
 def floating(ref: ImageReference) -> str | None:

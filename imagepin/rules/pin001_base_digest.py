@@ -101,12 +101,14 @@ def remediate(text: str, lock: Lock) -> str:
 def _may_name_a_stage(image: str, df: Dockerfile) -> bool:
     """Whether `image`, whatever its variables hold, could name an earlier stage
     (`FROM ${ENV}-runtime` after `AS dev-runtime`)."""
-    parts = re.split(r"\$(?:\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*)", image.lower())
+    parts = re.split(_VARIABLE, image.lower())
     template = re.compile(".*".join(re.escape(p) for p in parts))
     return any(s.name and template.fullmatch(s.name) for s in df.stages)
 
 
-_ENDS_WITH_VARIABLE = re.compile(r"\$(?:\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*)$")
+_VARIABLE = r"\$(?:\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*)"
+"""`$NAME` or `${...}` in a FROM."""
+_ENDS_WITH_VARIABLE = re.compile(_VARIABLE + "$")
 """A FROM whose image ends in a variable: the variable may hold the digest (`${BASE}`)."""
 
 

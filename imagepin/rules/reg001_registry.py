@@ -41,13 +41,13 @@ def _copied_from_images(df: Dockerfile) -> list[tuple[int, str, ImageReference]]
     stages = {s.name for s in df.stages if s.name} | {str(s.index) for s in df.stages}
     found = []
     for instruction in df.instructions:
-        if not instruction.flags:
+        if instruction.cmd not in ("COPY", "RUN") or not instruction.flags:
             continue
         sources = [(f"COPY --from={f}", f) for f in instruction.flag_values("from")]
         for mount in instruction.flag_values("mount") if instruction.cmd == "RUN" else []:
             source = dict(o.partition("=")[::2] for o in mount.split(",")).get("from")
             sources += [(f"RUN --mount=...,from={source}", source)] if source else []
-        for shown, written in sources if instruction.cmd in ("COPY", "RUN") else []:
+        for shown, written in sources:
             value, missing = expand(written, instruction.scope)
             ref = None if missing or value.lower() in stages else parse(value)
             if ref is not None:

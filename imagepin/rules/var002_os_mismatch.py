@@ -21,14 +21,9 @@ def _targets(df: Dockerfile, stage: Stage) -> tuple[str, ...]:
     return df.platforms or ()
 
 
-def _counterpart(base: PythonBase | UbuntuRock, windows: bool) -> str | None:
-    """The library/python tag of the same series for the other OS, or None when there is none
-    (no Windows image of Python 2.7 or 3.7; no rock for Windows)."""
-    version = base.series if isinstance(base, PythonBase) else base.python
-    return _tag(version, windows)
-
-
 def _tag(version: str, windows: bool) -> str | None:
+    """The library/python tag of `version` for Windows (`windows`) or Linux, or None when there
+    is none (no Windows image of Python 2.7 or 3.7)."""
     try:
         variant = "windowsservercore" if windows else "slim"
         return distro_tag(PythonBase(version=version, variant=variant))
@@ -40,7 +35,7 @@ def _fix(ref: ImageReference, base: PythonBase | UbuntuRock, windows: bool, on: 
     """What to write instead, for a build on Windows (`windows`) or on Linux."""
     family = "Windows" if windows else "Linux"
     name = ref.familiar_name if isinstance(base, PythonBase) else "python"
-    tag = _counterpart(base, windows)
+    tag = _tag(base.series if isinstance(base, PythonBase) else base.python, windows)
     if isinstance(base, UbuntuRock):
         lead = f"there is no {family} rock (ubuntu/python is Linux only)"
         if tag is not None:
