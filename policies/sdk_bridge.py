@@ -6,11 +6,15 @@
 - Reuse: the SDK deserializes the request again for every policy; equal requests in a row now get
   the same deserialized props, and each props proxy is tagged with them (`ORIGIN`), so the pack
   can tell two policies are looking at the same resource without comparing the props.
+- Reporting: the SDK builds each diagnostic from eight keyword arguments, copies it into the
+  response, and evaluates its closure's annotations for every policy on every request;
+  `_create_report_violation` builds the same diagnostic in place from a per-policy template.
 - `plain` turns the SDK's props into plain data with imagepin's markers (`UNKNOWN`, `Secret`);
   `same` compares SDK props with such plain data without copying them.
 
 Everything degrades to the SDK's own behaviour if its internals move: without the tag the pack
-compares props (`same`), without the secret hook secrets read as plain values.
+compares props (`same`), without the secret hook secrets read as plain values, without the
+pack's name and version on the servicer the SDK reports.
 """
 
 from __future__ import annotations
@@ -70,6 +74,64 @@ def _tagging_proxy(props: dict[str, Any]) -> Any:
 
 sdk.deserialize_properties = _keep_secrets
 sdk.unknown_checking_proxy = _tagging_proxy
+
+_Servicer = sdk._PolicyAnalyzerServicer
+_sdk_reporter = _Servicer._create_report_violation
+_templates: dict[tuple[Any, ...], Any] = {}
+"""A diagnostic with every field but `message` and `urn`, per policy and pack (a few dozen)."""
+
+
+def _template(servicer: Any, key: tuple[Any, ...]) -> Any:
+    pack, version, policy_name, description, enforcement_level, severity = key
+    template = sdk.proto.AnalyzeDiagnostic(
+        policyName=policy_name,
+        policyPackName=pack,
+        policyPackVersion=version,
+        description=description,
+        enforcementLevel=servicer._map_enforcement_level(enforcement_level),
+        severity=servicer._map_severity(severity),
+    )
+    return _templates.setdefault(key, template)
+
+
+def _create_report_violation(
+    self: Any,
+    response: Any,
+    policy_name: str,
+    policy_description: str,
+    enforcement_level: Any,
+    severity: Any = None,
+) -> Any:
+    """The SDK's `report_violation` for one policy, with the same diagnostics, built in place
+    (made for every policy on every request: the work waits for a violation)."""
+
+    def report_violation(message: str, urn: str | None = None) -> None:
+        if message and not isinstance(message, str):
+            raise TypeError("Expected message to be a string")
+        if urn is not None and not isinstance(urn, str):
+            raise TypeError("Expected urn to be a string")
+        pack = getattr(self, "_PolicyAnalyzerServicer__policy_pack_name", None)
+        version = getattr(self, "_PolicyAnalyzerServicer__policy_pack_version", None)
+        if not isinstance(pack, str) or not isinstance(version, str):  # the SDK moved them
+            sdk_report = _sdk_reporter(
+                self, response, policy_name, policy_description, enforcement_level, severity
+            )
+            sdk_report(message, urn)
+            return
+        key = (pack, version, policy_name, policy_description, enforcement_level, severity)
+        template = _templates.get(key)
+        if template is None:
+            template = _template(self, key)
+        diagnostic = response.diagnostics.add()
+        diagnostic.CopyFrom(template)
+        diagnostic.message = f"{policy_description}\n{message}" if message else policy_description
+        if urn:
+            diagnostic.urn = urn
+
+    return report_violation
+
+
+_Servicer._create_report_violation = _create_report_violation
 
 
 def plain(value: Any) -> Any:

@@ -424,3 +424,53 @@ def test_a_config_key_on_the_wrong_policy_is_reported(pack: Analyzer) -> None:
         "this policy (it reads lockFile); set it on the policy of the rule that uses it "
         "(docs/RULES.md lists each rule's keys)"
     )
+
+
+def test_each_diagnostic_carries_every_field_the_sdk_sets(prod: Analyzer) -> None:
+    props = good_image(tags=["quay.io/acme/app:1"], platforms=["linux/amd64"])
+    response = prod.analyze(IMAGE, "app", props)
+    described = {p.name: p for p in prod.info().policies}
+    assert [d.policyName for d in response.diagnostics] == ["ARCH001", "REG001"]
+    for d in response.diagnostics:
+        policy = described[d.policyName]
+        # the SDK always says 0.0.1; the CLI takes the version from PulumiPolicy.yaml
+        assert (d.policyPackName, d.policyPackVersion, d.urn) == ("imagepin", "0.0.1", "")
+        assert d.description == policy.description
+        assert d.message.startswith(policy.description + "\nresource app: ")
+        assert d.enforcementLevel == analyzer_pb2.MANDATORY
+        assert d.severity == analyzer_pb2.POLICY_SEVERITY_HIGH
+
+
+def test_the_bridges_reporter_builds_what_the_sdks_builds() -> None:
+    import sys
+
+    sys.path.insert(0, str(ROOT / "policies"))
+    try:
+        import sdk_bridge
+        from pulumi_policy import EnforcementLevel, Severity
+    finally:
+        sys.path.remove(str(ROOT / "policies"))
+    servicer = object.__new__(sdk_bridge._Servicer)
+    servicer._PolicyAnalyzerServicer__policy_pack_name = "imagepin"  # type: ignore[attr-defined]
+    servicer._PolicyAnalyzerServicer__policy_pack_version = "0.1.0"  # type: ignore[attr-defined]
+    calls = [("msg one", None), ("msg two", "urn:pulumi:s::p::t::n"), ("", None), ("x", "")]
+    for level in EnforcementLevel:
+        for severity in [None, *Severity]:
+            built = []
+            for reporter in (sdk_bridge._sdk_reporter, sdk_bridge._create_report_violation):
+                response = analyzer_pb2.AnalyzeResponse()
+                report = reporter(servicer, response, "DF001", "Title: why.", level, severity)
+                for message, where in calls:
+                    report(message, where)
+                with pytest.raises(TypeError):
+                    report(3, None)  # type: ignore[arg-type]
+                with pytest.raises(TypeError):
+                    report("m", 3)  # type: ignore[arg-type]
+                built.append(response.SerializeToString(deterministic=True))
+            assert built[0] == built[1] and len(built[0]) > 0
+    bare = object.__new__(sdk_bridge._Servicer)  # the SDK moved the pack's name: its own reporter
+    response = analyzer_pb2.AnalyzeResponse()
+    with pytest.raises(AttributeError):
+        sdk_bridge._create_report_violation(
+            bare, response, "DF001", "d", EnforcementLevel.ADVISORY
+        )("m")
