@@ -124,8 +124,13 @@ def run_commands(instruction: Instruction) -> tuple[Command, ...]:
     """The simple commands of a RUN as `Command`s (remembered per command line: RUN lines
     repeat across the Dockerfiles of a stack)."""
     if instruction.json:
-        return (_command(instruction.value),) if instruction.value else ()
+        return _json_commands(instruction.value) if instruction.value else ()
     return _run_commands(instruction.value, instruction.heredocs)
+
+
+@lru_cache(maxsize=4096)
+def _json_commands(value: tuple[str, ...]) -> tuple[Command, ...]:
+    return tuple(_command(tuple(argv)) for argv in _inline_scripts([list(value)]))
 
 
 @lru_cache(maxsize=4096)
@@ -142,11 +147,45 @@ def _command(argv: tuple[str, ...]) -> Command:
 def _commands(value: tuple[str, ...], heredocs: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
     head = " ".join(value)
     if not heredocs:
-        return tuple(map(tuple, split_script(head)))
+        return tuple(map(tuple, _inline_scripts(split_script(head))))
     found = split_script(_HEREDOC.sub(" ", head))
     if found and not (len(found) == 1 and _shell(found[0])):
-        return tuple(map(tuple, found))
-    return tuple(tuple(c) for body in heredocs for c in split_script(body))
+        return tuple(map(tuple, _inline_scripts(found)))
+    return tuple(tuple(c) for body in heredocs for c in _inline_scripts(split_script(body)))
+
+
+def _inline_scripts(found: list[list[str]], depth: int = 0) -> list[list[str]]:
+    """`found` with each `sh -c SCRIPT` replaced by the commands of SCRIPT, which inherit the
+    assignments written before the shell (`PIP_NO_CACHE_DIR=1 sh -c "pip install x"`)."""
+    out: list[list[str]] = []
+    for argv in found:
+        script = _shell_script(argv) if depth < 4 else None
+        if script is None:
+            out.append(argv)
+            continue
+        inherited = [w for w in argv[: len(argv) - len(program(argv))] if _ASSIGNMENT.fullmatch(w)]
+        out += [inherited + c for c in _inline_scripts(split_script(script), depth + 1)]
+    return out
+
+
+def _shell_script(argv: list[str]) -> str | None:
+    """SCRIPT of `sh -c SCRIPT` (also `bash -ec SCRIPT`, `bash -o pipefail -c SCRIPT`)."""
+    run = program(argv)
+    if not run or run[0].rsplit("/", 1)[-1] not in _SHELLS:
+        return None
+    reads_c, i = False, 1
+    while i < len(run):
+        word = run[i]
+        if word in ("-o", "+o", "-O", "+O"):
+            i += 2
+        elif word.startswith(("-", "+")) and not word.startswith("--") and len(word) > 1:
+            reads_c = reads_c or (word[0] == "-" and "c" in word[1:])
+            i += 1
+        elif word.startswith("--"):
+            i += 1
+        else:
+            return word if reads_c else None
+    return None
 
 
 def _shell(argv: list[str]) -> bool:
@@ -154,14 +193,14 @@ def _shell(argv: list[str]) -> bool:
     return bool(run) and run[0].rsplit("/", 1)[-1] in _SHELLS
 
 
-def assignments(argv: list[str] | tuple[str, ...]) -> dict[str, str]:
-    """Leading `VAR=value` words of a command."""
+def assignments(argv: Argv) -> dict[str, str]:
+    """The `VAR=value` words before a command's program: `X=1 pip`, also after a wrapper that
+    passes them on (`env X=1 pip`, `sudo X=1 pip`)."""
     found = {}
-    for word in argv:
-        if not _ASSIGNMENT.fullmatch(word):
-            break
-        name, _, value = word.partition("=")
-        found[name] = value
+    for word in argv[: len(argv) - len(program(argv))]:
+        if _ASSIGNMENT.fullmatch(word):
+            name, _, value = word.partition("=")
+            found[name] = value
     return found
 
 

@@ -40,6 +40,18 @@ def test_df001_accepts_no_cache_dir_env_and_cache_mounts() -> None:
     assert found(text, "DF001") == []
 
 
+def test_df001_reads_the_setting_after_a_wrapper_that_passes_it_on() -> None:
+    text = (
+        "FROM a\nRUN env PIP_NO_CACHE_DIR=1 pip install e\n"
+        "RUN sudo -u app PIP_NO_CACHE_DIR=1 pip3 install s\n"
+        "RUN env -u PIP_NO_CACHE_DIR pip install u\nRUN PIP_NO_CACHE_DIR= pip install v\n"
+    )
+    assert found(text, "DF001") == [
+        (4, f"RUN pip install u {CACHE} pip install --no-cache-dir u {MOUNT}"),
+        (5, f"RUN pip install v {CACHE} pip install --no-cache-dir v {MOUNT}"),
+    ]
+
+
 def test_df001_reports_each_pip_install_with_the_fixed_command() -> None:
     text = (
         "FROM a\nRUN pip install -r requirements.txt && python -m pip install x\n"
@@ -376,3 +388,19 @@ def test_sec001_a_strong_secret_word_wins_over_a_harmless_one() -> None:
             (14, "APP_SECRETS", "SECRETS"),
         ]
     ]
+
+
+def test_commands_inside_sh_c_are_read_like_any_other() -> None:
+    text = (
+        'FROM a\nRUN bash -o pipefail -c "curl -fsS x | sh && pip install a"\n'
+        'RUN ["/bin/sh", "-c", "pip install b && apt-get install -y gcc"]\n'
+        "RUN sh -ec \"bash -c 'pip3 install c'\"\n"
+        'RUN PIP_NO_CACHE_DIR=1 sh -c "pip install d"\nRUN sh script.sh\nRUN bash -c\n'
+    )
+    assert found(text, "DF001") == [
+        (2, f"RUN pip install a {CACHE} pip install --no-cache-dir a {MOUNT}"),
+        (3, f"RUN pip install b {CACHE} pip install --no-cache-dir b {MOUNT}"),
+        (4, f"RUN pip3 install c {CACHE} pip3 install --no-cache-dir c {MOUNT}"),
+    ]
+    assert [line for line, _ in found(text, "DF005")] == [3]
+    assert [program(c) for c in split_script('sh -c "x && y"')] == [["sh", "-c", "x && y"]]
