@@ -15,9 +15,13 @@ from imagepin.refs import ImageReference, InvalidReference
 PYTHON_PATH = "library/python"
 ROCK_PATH = "ubuntu/python"
 FLOATING_TAGS = frozenset(
-    {"latest", "stable", "testing", "unstable", "sid", "edge", "rolling", "current", "lts"}
-)
-"""Tags that name a moving target by design, in any repository."""
+    {
+        "latest", "stable", "testing", "unstable", "sid", "edge", "rolling", "devel", "current",
+        "lts", "nightly",
+    }
+)  # fmt: skip
+"""Tags that name a moving target by design, in any repository, alone or before a variant
+(`stable-slim`, `lts-alpine`, `latest-dev`)."""
 
 
 @lru_cache(maxsize=1024)
@@ -75,7 +79,7 @@ def floating(ref: ImageReference) -> str | None:
         if ref.digest is not None:
             return "it names no tag, only a digest (Docker pulls that digest, not latest)"
         return "it has no tag (Docker reads that as latest)"
-    if ref.tag.lower() in FLOATING_TAGS:
+    if ref.tag.lower().split("-", 1)[0] in FLOATING_TAGS:
         return f"tag {ref.tag!r} moves by design"
     if ref.path != PYTHON_PATH:
         return None

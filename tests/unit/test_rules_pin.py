@@ -343,6 +343,21 @@ def test_pin004_reports_floating_tags_even_when_pinned() -> None:
     ]
 
 
+def test_pin004_reads_a_floating_word_before_a_variant() -> None:
+    text = (
+        f"FROM debian:stable-slim@{A}\nFROM node:lts-alpine\nFROM ubuntu:rolling\n"
+        "FROM alpine:edge\nFROM node:20.11-alpine\nFROM debian:bookworm-slim\n"
+    )
+    assert [
+        (line, message.split(": ", 1)[1].split(";")[0]) for line, message in found(text, "PIN004")
+    ] == [
+        (1, "tag 'stable-slim' moves by design"),
+        (2, "tag 'lts-alpine' moves by design"),
+        (3, "tag 'rolling' moves by design"),
+        (4, "tag 'edge' moves by design"),
+    ]
+
+
 def test_pin004_says_a_digest_only_reference_is_pulled_by_digest() -> None:
     text = f"FROM ubuntu@{A}\nFROM python@{A}\n"
     digest_only = (
