@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -37,7 +38,7 @@ def test_imagepin_check_uploads_sarif_then_fails_on_violations() -> None:
         check["run"]
     )
     upload = next(s for s in job if str(s.get("uses", "")).startswith("github/codeql-action/"))
-    assert upload["uses"] == "github/codeql-action/upload-sarif@v3"
+    assert str(upload["uses"]).startswith("github/codeql-action/upload-sarif@")
     assert upload["with"] == {"sarif_file": "imagepin.sarif", "category": "imagepin"}
     assert "!cancelled()" in str(upload["if"])  # after a failing check too, not on cancel
     assert "exit_code == '1'" in str(upload["if"])  # exit 2 writes no SARIF: nothing to upload
@@ -89,7 +90,7 @@ def test_a_weekly_job_refreshes_moved_digests_through_a_pull_request() -> None:
     opened = by_name["Open a pull request with the new digests"]
     for step in (refresh, opened):
         assert step["if"] == "steps.check.outputs.exit_code == '1'"
-    assert opened["uses"] == "peter-evans/create-pull-request@v7"
+    assert str(opened["uses"]).startswith("peter-evans/create-pull-request@")
     assert opened["with"]["add-paths"] == "images.lock"
 
 
@@ -113,3 +114,18 @@ def test_the_check_step_records_drift_and_fails_only_on_errors(
     )
     assert (proc.returncode != 0) == job_fails
     assert output.read_text() == f"exit_code={exit_code}\n"
+
+
+def test_every_action_is_pinned_to_a_commit_with_its_release_named() -> None:
+    """A tag can be moved to other code, as a base image's tag can: actions are pinned by commit
+    SHA, with the release it was taken from in a comment (Dependabot updates both)."""
+    pinned = re.compile(r"^\s*(?:- )?uses: [\w.-]+/[\w./-]+@[0-9a-f]{40}  # v\d+\.\d+\.\d+$")
+    for workflow in (ROOT / ".github" / "workflows").glob("*.yml"):
+        lines = [line for line in workflow.read_text().splitlines() if "uses:" in line]
+        assert lines, workflow
+        for line in lines:
+            assert pinned.match(line), f"{workflow.name}: {line.strip()}"
+    dependabot = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())
+    assert {"package-ecosystem": "github-actions", "directory": "/"}.items() <= dependabot[
+        "updates"
+    ][0].items()
