@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+import re
+
 from imagepin.catalog import PythonBase, UbuntuRock, lifecycle_table
 from imagepin.rules.base import Finding, Rule, Settings, Severity
 from imagepin.rules.common import external_stages, from_phrase, newest, supported_tag
 from imagepin.rules.dockerfile_model import Dockerfile
 from imagepin.rules.images import PYTHON_PATH, life, python_base
+
+_SERIES = re.compile(r"(\d+)(?:\.(\d+))?(?!\d)")
+
+
+def _unknown_series(tag: str | None) -> str | None:
+    """The series a library/python tag names when the catalog does not know it (`3.16`)."""
+    m = _SERIES.match(tag or "")
+    if m is None:
+        return None
+    known = lifecycle_table().series
+    if m[2] is not None:
+        series = f"{m[1]}.{m[2]}"
+        return None if series in known else series
+    return None if any(s.split(".")[0] == m[1] for s in known) else m[1]
 
 
 def check(subject: object, settings: Settings) -> list[Finding]:
@@ -49,6 +65,16 @@ def check(subject: object, settings: Settings) -> list[Finding]:
                     f"{from_phrase(stage)} runs Python 2, past its end of life on "
                     f"{eol.isoformat()}: no more security fixes; move to "
                     f"{ref.familiar_name}:{series}-slim-bookworm and re-lock",
+                    **where,
+                )
+            )
+        elif ref.path == PYTHON_PATH and (unknown := _unknown_series(ref.tag)) is not None:
+            table = lifecycle_table()
+            found.append(
+                RULE.note(
+                    f"{from_phrase(stage)} runs Python {unknown}, which imagepin's catalog does "
+                    f"not know (reviewed {table.reviewed}; newest series {newest(on)}): its end "
+                    "of life, pre-release status and variant are not checked; update imagepin",
                     **where,
                 )
             )

@@ -82,6 +82,24 @@ def test_py001_310_ends_in_november_2026() -> None:
     ]
 
 
+def test_py001_notes_a_series_the_catalog_does_not_know_yet() -> None:
+    text = (
+        "FROM python:3.16-slim-bookworm\nFROM python:4-slim\nFROM python:3.16.0a1-slim\n"
+        "FROM python:3.13.99-slim-bookworm\nFROM python:3.12-slim-bookworm\n"
+    )
+    report = check_text(text, ON, [RULES["PY001"]])
+    assert report.violations == ()
+    unknown = (
+        "which imagepin's catalog does not know (reviewed 2026-11-25; newest series 3.15): its "
+        "end of life, pre-release status and variant are not checked; update imagepin"
+    )
+    assert [(n.line, n.message) for n in report.notes] == [
+        (1, f"FROM python:3.16-slim-bookworm in stage 0 runs Python 3.16, {unknown}"),
+        (2, f"FROM python:4-slim in stage 1 runs Python 4, {unknown}"),
+        (3, f"FROM python:3.16.0a1-slim in stage 2 runs Python 3.16, {unknown}"),
+    ]
+
+
 def test_py001_suppressed() -> None:
     suppressed("FROM python:3.9-slim-bookworm\n", "PY001")
 
