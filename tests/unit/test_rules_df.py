@@ -355,6 +355,23 @@ def test_df005_reads_installs_inside_shell_keywords_and_rm_by_path() -> None:
     ]
 
 
+def test_df005_reads_apt_conf_for_recommends_and_find_delete_for_the_lists() -> None:
+    conf = "echo 'APT::Install-Recommends \"false\";' > /etc/apt/apt.conf.d/99lean"
+    clean = "find /var/lib/apt/lists -type f -delete"
+    text = (
+        f"FROM a AS base\nRUN {conf}\nRUN apt-get install -y x && {clean}\n"
+        "FROM base\nRUN apt-get install -y y && find /var/lib/apt/lists -exec rm {} +\n"
+        "FROM a\nRUN apt-get install -y z && find /var/lib/apt/lists -name '*.gz'\n"
+    )
+    assert found(text, "DF005") == [
+        (
+            7,
+            "RUN apt-get install -y z installs recommended packages too (add "
+            f"--no-install-recommends) and {LISTS}",
+        )
+    ]
+
+
 def test_df005_suppressed() -> None:
     suppressed("FROM a\nRUN apt-get install -y x\n", 2, "DF005")
 
