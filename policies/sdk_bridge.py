@@ -123,10 +123,16 @@ def _create_report_violation(
         if template is None:
             template = _template(self, key)
         diagnostic = response.diagnostics.add()
-        diagnostic.CopyFrom(template)
-        diagnostic.message = f"{policy_description}\n{message}" if message else policy_description
-        if urn:
-            diagnostic.urn = urn
+        try:
+            diagnostic.CopyFrom(template)
+            diagnostic.message = (
+                f"{policy_description}\n{message}" if message else policy_description
+            )
+            if urn:
+                diagnostic.urn = urn
+        except BaseException:  # a string protobuf cannot encode: nothing half-built is left
+            del response.diagnostics[-1]
+            raise
 
     return report_violation
 

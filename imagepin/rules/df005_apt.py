@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from itertools import pairwise
 
 from imagepin.rules.base import Finding, Rule, Settings, Severity
 from imagepin.rules.dockerfile_model import Dockerfile, Instruction
 from imagepin.rules.shell import Command, run_commands
 
 _NO_RECOMMENDS = re.compile(r"APT::Install-Recommends=(false|0|no)", re.IGNORECASE)
-_CONF_NO_RECOMMENDS = re.compile(
-    r"APT::Install-Recommends\s*[\"']?\s*(false|0|no)\b.*apt\.conf\.d/", re.IGNORECASE | re.DOTALL
+_CONF_NO_RECOMMENDS = re.compile(r"APT::Install-Recommends\s+[\"']?(?:false|0|no)\b", re.I)
+"""`APT::Install-Recommends "false";` as written into a file of /etc/apt/apt.conf.d/."""
+_CONF_DIR = "/etc/apt/apt.conf.d/"
+_FIND_FILTERS = frozenset(
+    {"-prune", "-name", "-iname", "-path", "-ipath", "-wholename", "-regex", "-iregex", "-not", "!"}
 )
-"""A RUN that writes `APT::Install-Recommends "false";` into /etc/apt/apt.conf.d/."""
+"""`find` tests that leave some of the lists behind (`find /var/lib/apt/lists -name lock`)."""
 
 
 def _recommends_off(args: tuple[str, ...]) -> bool:
@@ -20,17 +25,33 @@ def _recommends_off(args: tuple[str, ...]) -> bool:
 
 
 def _cleans_lists(commands: tuple[Command, ...]) -> bool:
-    """`rm -rf /var/lib/apt/lists/*`, or `find /var/lib/apt/lists ... -delete` (or -exec rm)."""
+    """`rm -rf /var/lib/apt/lists/*`, or `find /var/lib/apt/lists -delete` (or `-exec rm`)."""
     for command in commands:
         run = command.program
         name = run[0].rsplit("/", 1)[-1] if run else ""
-        if name not in ("rm", "find") or not any(
-            a.startswith("/var/lib/apt/lists") for a in run[1:]
-        ):
+        if name == "rm" and any(a.startswith("/var/lib/apt/lists") for a in run[1:]):
+            return True
+        if name != "find" or len(run) < 2 or not run[1].startswith("/var/lib/apt/lists"):
             continue
-        if name == "rm" or "-delete" in run or any(a.rsplit("/", 1)[-1] == "rm" for a in run):
+        if _FIND_FILTERS.isdisjoint(run) and ("-delete" in run or "rm" in run):
             return True
     return False
+
+
+def _turns_recommends_off(
+    command: Command, before: Command | None, heredocs: Sequence[str]
+) -> bool:
+    """Whether `command` writes `APT::Install-Recommends "false";` into /etc/apt/apt.conf.d/
+    (`echo ... > FILE`, `cat > FILE <<EOF`, `printf ... | tee FILE`)."""
+    argv, run = command.argv, command.program
+    writes = any(a in (">", ">>") and b.startswith(_CONF_DIR) for a, b in pairwise(argv))
+    content: Sequence[str] = argv
+    if run and run[0].rsplit("/", 1)[-1] == "tee":
+        writes = writes or any(a.startswith(_CONF_DIR) for a in run[1:])
+        content = before.argv if before is not None else ()
+    if not writes:
+        return False
+    return any(_CONF_NO_RECOMMENDS.search(text) for text in (*content, *heredocs))
 
 
 def _lists_cached(instruction: Instruction) -> bool:
@@ -50,22 +71,30 @@ def check(subject: object, settings: Settings) -> list[Finding]:
     for stage in subject.stages:
         off = configured.get(stage.parent, False) if stage.parent is not None else False
         for instruction in stage.instructions:
-            if instruction.cmd != "RUN":
-                continue
-            off = off or _CONF_NO_RECOMMENDS.search(instruction.original) is not None
-            found += _check_run(subject, instruction, off)
+            if instruction.cmd == "RUN":
+                off, problems = _check_run(instruction, off)
+                if problems:
+                    found.append(RULE.violation(problems, **subject.at(instruction.start_line)))
         configured[stage.index] = off
     return found
 
 
-def _check_run(subject: Dockerfile, instruction: Instruction, off: bool) -> list[Finding]:
-    """DF005 on one RUN; `off`: apt is configured not to install recommends by now."""
+def _check_run(instruction: Instruction, off: bool) -> tuple[bool, str | None]:
+    """Whether recommends are off after this RUN (`off`: before it), and its DF005 message."""
     commands = run_commands(instruction)
-    installs = [(c, args) for c in commands if (args := c.apt_install) is not None]
+    installs: list[Command] = []
+    recommends = False  # an install that takes recommended packages
+    before: Command | None = None
+    for command in commands:
+        off = off or _turns_recommends_off(command, before, instruction.heredocs)
+        if command.apt_install is not None:
+            installs.append(command)
+            recommends = recommends or not (off or _recommends_off(command.apt_install))
+        before = command
     if not installs:
-        return []
+        return off, None
     problems = []
-    if not off and not all(_recommends_off(args) for _, args in installs):
+    if recommends:
         problems.append("installs recommended packages too (add --no-install-recommends)")
     if not _cleans_lists(commands) and not _lists_cached(instruction):
         problems.append(
@@ -73,10 +102,8 @@ def _check_run(subject: Dockerfile, instruction: Instruction, off: bool) -> list
             "rm -rf /var/lib/apt/lists/*)"
         )
     if not problems:
-        return []
-    shown = " ".join(installs[0][0].program)
-    where = subject.at(instruction.start_line)
-    return [RULE.violation(f"RUN {shown} " + " and ".join(problems), **where)]
+        return off, None
+    return off, f"RUN {' '.join(installs[0].program)} " + " and ".join(problems)
 
 
 RULE = Rule(

@@ -21,7 +21,7 @@ FLOATING_TAGS = frozenset(
     }
 )  # fmt: skip
 """Tags that name a moving target by design, in any repository, alone or before a variant
-(`stable-slim`, `lts-alpine`, `latest-dev`)."""
+(`stable-slim`, `lts-alpine`, `latest-dev`; not a dated snapshot such as `stable-20240701`)."""
 
 
 @lru_cache(maxsize=1024)
@@ -79,8 +79,9 @@ def floating(ref: ImageReference) -> str | None:
         if ref.digest is not None:
             return "it names no tag, only a digest (Docker pulls that digest, not latest)"
         return "it has no tag (Docker reads that as latest)"
-    if ref.tag.lower().split("-", 1)[0] in FLOATING_TAGS:
-        return f"tag {ref.tag!r} moves by design"
+    word, *rest = ref.tag.lower().split("-")
+    if word in FLOATING_TAGS and not any(part[:1].isdigit() for part in rest):
+        return f"tag {ref.tag!r} moves by design"  # `stable-20240701-slim` is a snapshot
     if ref.path != PYTHON_PATH:
         return None
     if not ref.tag[:1].isdigit():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from imagepin.catalog import PythonBase, UbuntuRock, lifecycle_table
+from imagepin.catalog import PythonBase, UbuntuRock, lifecycle_table, series_key
 from imagepin.rules.base import Finding, Rule, Settings, Severity
 from imagepin.rules.common import external_stages, from_phrase, newest, supported_tag
 from imagepin.rules.dockerfile_model import Dockerfile
@@ -14,15 +14,13 @@ _SERIES = re.compile(r"(\d+)(?:\.(\d+))?(?!\d)")
 
 
 def _unknown_series(tag: str | None) -> str | None:
-    """The series a library/python tag names when the catalog does not know it (`3.16`)."""
+    """The series a library/python tag names when it is newer than the catalog (`3.16`, `4`)."""
     m = _SERIES.match(tag or "")
     if m is None:
         return None
-    known = lifecycle_table().series
-    if m[2] is not None:
-        series = f"{m[1]}.{m[2]}"
-        return None if series in known else series
-    return None if any(s.split(".")[0] == m[1] for s in known) else m[1]
+    series = f"{m[1]}.{m[2]}" if m[2] is not None else m[1]
+    newest_known = max(series_key(s) for s in lifecycle_table().series)
+    return series if series_key(series) > newest_known[: len(series_key(series))] else None
 
 
 def check(subject: object, settings: Settings) -> list[Finding]:

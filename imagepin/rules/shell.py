@@ -163,7 +163,7 @@ def _inline_scripts(found: list[list[str]], depth: int = 0) -> list[list[str]]:
         if script is None:
             out.append(argv)
             continue
-        inherited = [w for w in argv[: len(argv) - len(program(argv))] if _ASSIGNMENT.fullmatch(w)]
+        inherited = [f"{name}={value}" for name, value in assignments(argv).items()]
         out += [inherited + c for c in _inline_scripts(split_script(script), depth + 1)]
     return out
 
@@ -176,13 +176,13 @@ def _shell_script(argv: list[str]) -> str | None:
     reads_c, i = False, 1
     while i < len(run):
         word = run[i]
-        if word in ("-o", "+o", "-O", "+O"):
+        if word in ("--rcfile", "--init-file"):
             i += 2
-        elif word.startswith(("-", "+")) and not word.startswith("--") and len(word) > 1:
-            reads_c = reads_c or (word[0] == "-" and "c" in word[1:])
-            i += 1
         elif word.startswith("--"):
             i += 1
+        elif word.startswith(("-", "+")) and len(word) > 1:
+            reads_c = reads_c or (word[0] == "-" and "c" in word[1:])
+            i += 1 + word.count("o") + word.count("O")  # `-eo pipefail`: o takes a word
         else:
             return word if reads_c else None
     return None
@@ -193,14 +193,22 @@ def _shell(argv: list[str]) -> bool:
     return bool(run) and run[0].rsplit("/", 1)[-1] in _SHELLS
 
 
+_PASS_ENV = frozenset({"env", "sudo", "doas"})
+"""Wrappers that set `VAR=value` words written after them for the program they run."""
+
+
 def assignments(argv: Argv) -> dict[str, str]:
-    """The `VAR=value` words before a command's program: `X=1 pip`, also after a wrapper that
-    passes them on (`env X=1 pip`, `sudo X=1 pip`)."""
+    """The `VAR=value` words a command's program runs with: before it (`X=1 pip`), also after a
+    wrapper that passes them on (`env X=1 pip`, `sudo X=1 pip`)."""
     found = {}
+    passes = True  # leading words, or after a wrapper that passes them on
     for word in argv[: len(argv) - len(program(argv))]:
         if _ASSIGNMENT.fullmatch(word):
-            name, _, value = word.partition("=")
-            found[name] = value
+            if passes:
+                name, _, value = word.partition("=")
+                found[name] = value
+        elif (name := word.rsplit("/", 1)[-1]) in _WRAPPERS:
+            passes = name in _PASS_ENV
     return found
 
 

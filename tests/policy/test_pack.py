@@ -468,6 +468,12 @@ def test_the_bridges_reporter_builds_what_the_sdks_builds() -> None:
                     report("m", 3)  # type: ignore[arg-type]
                 built.append(response.SerializeToString(deterministic=True))
             assert built[0] == built[1] and len(built[0]) > 0
+    for reporter in (sdk_bridge._sdk_reporter, sdk_bridge._create_report_violation):
+        response = analyzer_pb2.AnalyzeResponse()
+        report = reporter(servicer, response, "DF001", "d", EnforcementLevel.ADVISORY, None)
+        with pytest.raises(UnicodeEncodeError):
+            report("a lone surrogate \udc80", None)
+        assert len(response.diagnostics) == 0  # nothing half-built is left behind
     bare = object.__new__(sdk_bridge._Servicer)  # the SDK moved the pack's name: its own reporter
     response = analyzer_pb2.AnalyzeResponse()
     with pytest.raises(AttributeError):

@@ -421,3 +421,38 @@ def test_commands_inside_sh_c_are_read_like_any_other() -> None:
     ]
     assert [line for line, _ in found(text, "DF005")] == [3]
     assert [program(c) for c in split_script('sh -c "x && y"')] == [["sh", "-c", "x && y"]]
+
+
+def test_sh_c_after_grouped_options_and_assignments_only_where_they_reach_the_program() -> None:
+    text = (
+        'FROM a\nRUN bash -eo pipefail -c "pip install a"\n'
+        'RUN ["/bin/bash", "-euo", "pipefail", "-c", "pip install b"]\n'
+        "RUN timeout 10 PIP_NO_CACHE_DIR=1 pip install c\n"
+        "RUN sudo -u app PIP_NO_CACHE_DIR=1 timeout 10 pip install d\n"
+    )
+    assert [line for line, _ in found(text, "DF001")] == [2, 3, 4]
+
+
+def test_df005_takes_apt_conf_in_command_order_and_only_into_apt_conf_d() -> None:
+    conf = "'APT::Install-Recommends \"false\";'"
+    lists = "rm -rf /var/lib/apt/lists/*"
+    text = (
+        f"FROM a AS one\nRUN apt-get install -y a && echo {conf} > /etc/apt/apt.conf.d/9 "
+        f"&& {lists}\n"
+        f"RUN apt-get install -y b && {lists}\n"
+        f"FROM a AS two\nRUN echo {conf} > /tmp/x && apt-get install -y c && {lists}\n"
+        f"FROM a AS three\nRUN printf {conf} | tee /etc/apt/apt.conf.d/9\n"
+        f"RUN apt-get install -y d && {lists}\n"
+        'FROM a AS four\nRUN cat > /etc/apt/apt.conf.d/9 <<EOT\nAPT::Install-Recommends "0";\nEOT\n'
+        f"RUN apt-get install -y e && {lists}\n"
+        "FROM a AS five\nRUN apt-get install -y --no-install-recommends f && "
+        "find / -path /var/lib/apt/lists -prune -o -name '*.pyc' -delete\n"
+        "RUN apt-get install -y --no-install-recommends g && "
+        "find /var/lib/apt/lists -name lock -delete\n"
+    )
+    reported = [(line, "recommended" in m, LISTS in m) for line, m in found(text, "DF005")]
+    assert reported == [(2, True, False), (5, True, False), (15, False, True), (16, False, True)]
+    slow = (
+        "FROM a\nRUN echo 'APT::Install-Recommends" + " " * 32000 + "x' > /etc/apt/apt.conf.d/9\n"
+    )
+    assert found(slow, "DF005") == []  # linear: no backtracking over the spaces

@@ -356,6 +356,12 @@ def test_pin004_reads_a_floating_word_before_a_variant() -> None:
         (3, "tag 'rolling' moves by design"),
         (4, "tag 'edge' moves by design"),
     ]
+    snapshots = (
+        f"FROM debian:stable-20240701-slim@{A}\nFROM debian:sid-20240701\n"
+        "FROM alpine:edge-2024\nFROM rustlang/rust:nightly-2024-06-01-slim\n"
+        "FROM node:lts-alpine3.20\n"
+    )
+    assert [line for line, _ in found(snapshots, "PIN004")] == [5]
 
 
 def test_pin004_says_a_digest_only_reference_is_pulled_by_digest() -> None:

@@ -85,7 +85,7 @@ def test_py001_310_ends_in_november_2026() -> None:
 def test_py001_notes_a_series_the_catalog_does_not_know_yet() -> None:
     text = (
         "FROM python:3.16-slim-bookworm\nFROM python:4-slim\nFROM python:3.16.0a1-slim\n"
-        "FROM python:3.13.99-slim-bookworm\nFROM python:3.12-slim-bookworm\n"
+        "FROM python:3.13.99-slim-bookworm\nFROM python:3.12-slim-bookworm\nFROM python:1.6\n"
     )
     report = check_text(text, ON, [RULES["PY001"]])
     assert report.violations == ()
