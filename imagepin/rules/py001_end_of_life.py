@@ -23,6 +23,16 @@ def _unknown_series(tag: str | None) -> str | None:
     return series if series_key(series) > newest_known[: len(series_key(series))] else None
 
 
+def _placeless_series(tag: str | None) -> str | None:
+    """The series of a library/python tag the catalog knows the series of but has no image for
+    (`3.3`, `3.1-slim`: tags of Debian releases older than the catalog's)."""
+    m = _SERIES.match(tag or "")
+    if m is None or m[2] is None:
+        return None
+    series = f"{m[1]}.{m[2]}"
+    return series if series in lifecycle_table().series else None
+
+
 def check(subject: object, settings: Settings) -> list[Finding]:
     if not isinstance(subject, Dockerfile):
         return []
@@ -63,6 +73,19 @@ def check(subject: object, settings: Settings) -> list[Finding]:
                     f"{from_phrase(stage)} runs Python 2, past its end of life on "
                     f"{eol.isoformat()}: no more security fixes; move to "
                     f"{ref.familiar_name}:{series}-slim-bookworm and re-lock",
+                    **where,
+                )
+            )
+        elif ref.path == PYTHON_PATH and (known := _placeless_series(ref.tag)) is not None:
+            ended = lifecycle_table().series[known]  # a tag the catalog has no image for
+            if on < ended.end_of_life:
+                continue
+            found.append(
+                RULE.violation(
+                    f"{from_phrase(stage)} runs Python {known}, past its end of life on "
+                    f"{ended.end_of_life.isoformat()} (PEP {ended.pep}): no more security fixes; "
+                    f"move to {ref.familiar_name}:{series}-slim-bookworm (`imagepin base "
+                    f"{series}`) and re-lock",
                     **where,
                 )
             )

@@ -82,6 +82,24 @@ def test_py001_310_ends_in_november_2026() -> None:
     ]
 
 
+def test_py001_a_known_series_past_its_end_even_when_the_catalog_has_no_image_of_the_tag() -> None:
+    text = "FROM python:3.3\nFROM python:3.1-slim\nFROM python:3.13-slim-foo\n"
+    assert found(text, "PY001") == [
+        (
+            1,
+            "FROM python:3.3 in stage 0 runs Python 3.3, past its end of life on 2017-09-29 "
+            "(PEP 398): no more security fixes; move to python:3.15-slim-bookworm (`imagepin "
+            "base 3.15`) and re-lock",
+        ),
+        (
+            2,
+            "FROM python:3.1-slim in stage 1 runs Python 3.1, past its end of life on "
+            "2012-04-09 (PEP 375): no more security fixes; move to python:3.15-slim-bookworm "
+            "(`imagepin base 3.15`) and re-lock",
+        ),
+    ]
+
+
 def test_py001_notes_a_series_the_catalog_does_not_know_yet() -> None:
     text = (
         "FROM python:3.16-slim-bookworm\nFROM python:4-slim\nFROM python:3.16.0a1-slim\n"
