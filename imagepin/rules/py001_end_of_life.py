@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from imagepin.catalog import PythonBase, UbuntuRock, lifecycle_table, series_key
 from imagepin.rules.base import Finding, Rule, Settings, Severity
 from imagepin.rules.common import external_stages, from_phrase, newest, supported_tag
-from imagepin.rules.dockerfile_model import Dockerfile
+from imagepin.rules.dockerfile_model import Dockerfile, Stage
 from imagepin.rules.images import PYTHON_PATH, life, python_base
 
 _SERIES = re.compile(r"(\d+)(?:\.(\d+))?(?!\d)")
@@ -33,6 +34,13 @@ def _placeless_series(tag: str | None) -> str | None:
     return series if series in lifecycle_table().series else None
 
 
+def _ended(stage: Stage, series: str, end: date, pep: int | None, move: str, to: str) -> str:
+    return (
+        f"{from_phrase(stage)} runs Python {series}, past its end of life on {end.isoformat()} "
+        f"(PEP {pep}): no more security fixes; move to {move} (`imagepin base {to}`) and re-lock"
+    )
+
+
 def check(subject: object, settings: Settings) -> list[Finding]:
     if not isinstance(subject, Dockerfile):
         return []
@@ -49,10 +57,7 @@ def check(subject: object, settings: Settings) -> list[Finding]:
             move = f"{ref.familiar_name}:{supported_tag(base, on)}"
             found.append(
                 RULE.violation(
-                    f"{from_phrase(stage)} runs Python {facts.series}, past its end of life on "
-                    f"{facts.end_of_life.isoformat()} (PEP {facts.pep}): no more security fixes; "
-                    f"move to {move} (`imagepin base {series}`) and re-lock",
-                    **where,
+                    _ended(stage, facts.series, facts.end_of_life, facts.pep, move, series), **where
                 )
             )
         elif isinstance(base, UbuntuRock):
@@ -80,13 +85,10 @@ def check(subject: object, settings: Settings) -> list[Finding]:
             ended = lifecycle_table().series[known]  # a tag the catalog has no image for
             if on < ended.end_of_life:
                 continue
+            move = f"{ref.familiar_name}:{series}-slim-bookworm"
             found.append(
                 RULE.violation(
-                    f"{from_phrase(stage)} runs Python {known}, past its end of life on "
-                    f"{ended.end_of_life.isoformat()} (PEP {ended.pep}): no more security fixes; "
-                    f"move to {ref.familiar_name}:{series}-slim-bookworm (`imagepin base "
-                    f"{series}`) and re-lock",
-                    **where,
+                    _ended(stage, known, ended.end_of_life, ended.pep, move, series), **where
                 )
             )
         elif ref.path == PYTHON_PATH and (unknown := _unknown_series(ref.tag)) is not None:
