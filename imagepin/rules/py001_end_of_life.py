@@ -14,24 +14,17 @@ from imagepin.rules.images import PYTHON_PATH, life, python_base
 _SERIES = re.compile(r"(\d+)(?:\.(\d+))?(?!\d)")
 
 
-def _unknown_series(tag: str | None) -> str | None:
-    """The series a library/python tag names when it is newer than the catalog (`3.16`, `4`)."""
+def _tag_series(tag: str | None) -> str | None:
+    """The series (`3.16`) or the bare major (`4`) a library/python tag starts with."""
     m = _SERIES.match(tag or "")
     if m is None:
         return None
-    series = f"{m[1]}.{m[2]}" if m[2] is not None else m[1]
-    newest_known = max(series_key(s) for s in lifecycle_table().series)
-    return series if series_key(series) > newest_known[: len(series_key(series))] else None
+    return f"{m[1]}.{m[2]}" if m[2] is not None else m[1]
 
 
-def _placeless_series(tag: str | None) -> str | None:
-    """The series of a library/python tag the catalog knows the series of but has no image for
-    (`3.3`, `3.1-slim`: tags of Debian releases older than the catalog's)."""
-    m = _SERIES.match(tag or "")
-    if m is None or m[2] is None:
-        return None
-    series = f"{m[1]}.{m[2]}"
-    return series if series in lifecycle_table().series else None
+def _newer_than_catalog(series: str) -> bool:
+    key = series_key(series)
+    return key > max(series_key(s) for s in lifecycle_table().series)[: len(key)]
 
 
 def _ended(stage: Stage, series: str, end: date, pep: int | None, move: str, to: str) -> str:
@@ -81,26 +74,24 @@ def check(subject: object, settings: Settings) -> list[Finding]:
                     **where,
                 )
             )
-        elif ref.path == PYTHON_PATH and (known := _placeless_series(ref.tag)) is not None:
-            ended = lifecycle_table().series[known]  # a tag the catalog has no image for
-            if on < ended.end_of_life:
-                continue
-            move = f"{ref.familiar_name}:{series}-slim-bookworm"
-            found.append(
-                RULE.violation(
-                    _ended(stage, known, ended.end_of_life, ended.pep, move, series), **where
-                )
-            )
-        elif ref.path == PYTHON_PATH and (unknown := _unknown_series(ref.tag)) is not None:
+        elif ref.path == PYTHON_PATH and (tagged := _tag_series(ref.tag)) is not None:
             table = lifecycle_table()
-            found.append(
-                RULE.note(
-                    f"{from_phrase(stage)} runs Python {unknown}, which imagepin's catalog does "
-                    f"not know (reviewed {table.reviewed}; newest series {newest(on)}): its end "
-                    "of life, pre-release status and variant are not checked; update imagepin",
-                    **where,
+            if tagged in table.series:  # a known series, a tag the catalog has no image of
+                ended = table.series[tagged]  # (`3.3`, `3.1-slim`: older Debian releases)
+                if on >= ended.end_of_life:
+                    move = f"{ref.familiar_name}:{series}-slim-bookworm"
+                    message = _ended(stage, tagged, ended.end_of_life, ended.pep, move, series)
+                    found.append(RULE.violation(message, **where))
+            elif _newer_than_catalog(tagged):
+                found.append(
+                    RULE.note(
+                        f"{from_phrase(stage)} runs Python {tagged}, which imagepin's catalog "
+                        f"does not know (reviewed {table.reviewed}; newest series "
+                        f"{newest(on)}): its end of life, pre-release status and variant are "
+                        "not checked; update imagepin",
+                        **where,
+                    )
                 )
-            )
     return found
 
 
