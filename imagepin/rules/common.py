@@ -1,4 +1,5 @@
-"""Helpers several rules share: how a FROM is named in messages, lock look-ups, tag suggestions."""
+"""Helpers several rules share: how a FROM is named in messages, lock look-ups, tag suggestions,
+RUN mounts."""
 
 from __future__ import annotations
 
@@ -9,12 +10,25 @@ from functools import lru_cache
 from imagepin.catalog import PythonBase, UnknownBase, default_distro, newest_series
 from imagepin.lock import Lock, LockEntry
 from imagepin.refs import ImageReference, InvalidReference
-from imagepin.rules.dockerfile_model import Dockerfile, Stage
+from imagepin.rules.dockerfile_model import Dockerfile, Instruction, Stage
 
 
 def from_phrase(stage: Stage) -> str:
     """`FROM python:3.12-slim in stage 0 (build)`."""
     return f"FROM {stage.shown} in {stage.label}"
+
+
+def mounts(instruction: Instruction) -> list[dict[str, str]]:
+    """Each `--mount=type=cache,target=/root/.cache` of a RUN as its fields, with `target` also
+    when written `dst` or `destination`."""
+    found = []
+    for mount in instruction.flag_values("mount"):
+        fields = dict(part.partition("=")[::2] for part in mount.split(","))
+        fields["target"] = (
+            fields.get("target") or fields.get("dst") or fields.get("destination") or ""
+        )
+        found.append(fields)
+    return found
 
 
 def external_stages(df: Dockerfile) -> Iterator[tuple[Stage, ImageReference]]:

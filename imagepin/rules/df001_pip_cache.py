@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from imagepin.rules.base import Finding, Rule, Settings, Severity
+from imagepin.rules.common import mounts
 from imagepin.rules.dockerfile_model import Dockerfile, Instruction
 from imagepin.rules.shell import assignments, run_commands
 
 
 def _cache_mounted(instruction: Instruction) -> bool:
-    for mount in instruction.flag_values("mount"):
-        fields = dict(part.partition("=")[::2] for part in mount.split(","))
-        target = fields.get("target") or fields.get("dst") or fields.get("destination") or ""
-        if fields.get("type") == "cache" and ("pip" in target or target.endswith("/.cache")):
-            return True
-    return False
+    return any(
+        m.get("type") == "cache" and ("pip" in m["target"] or m["target"].endswith("/.cache"))
+        for m in mounts(instruction)
+    )
 
 
 def check(subject: object, settings: Settings) -> list[Finding]:

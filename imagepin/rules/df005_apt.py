@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from itertools import pairwise
 
 from imagepin.rules.base import Finding, Rule, Settings, Severity
+from imagepin.rules.common import mounts
 from imagepin.rules.dockerfile_model import Dockerfile, Instruction
 from imagepin.rules.shell import Command, run_commands
 
@@ -55,12 +56,10 @@ def _turns_recommends_off(
 
 
 def _lists_cached(instruction: Instruction) -> bool:
-    for mount in instruction.flag_values("mount"):
-        fields = dict(part.partition("=")[::2] for part in mount.split(","))
-        target = fields.get("target") or fields.get("dst") or fields.get("destination") or ""
-        if fields.get("type") in ("cache", "tmpfs") and target.startswith("/var/lib/apt"):
-            return True
-    return False
+    return any(
+        m.get("type") in ("cache", "tmpfs") and m["target"].startswith("/var/lib/apt")
+        for m in mounts(instruction)
+    )
 
 
 def check(subject: object, settings: Settings) -> list[Finding]:

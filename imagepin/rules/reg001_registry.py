@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from imagepin.refs import ImageReference
 from imagepin.rules.base import Finding, Rule, Settings, Severity
-from imagepin.rules.common import external_stages, from_phrase
+from imagepin.rules.common import external_stages, from_phrase, mounts
 from imagepin.rules.dockerfile_model import Dockerfile, expand
 from imagepin.rules.images import parse, registry_allowed
 from imagepin.rules.resources import PUSH_TYPES, RUN_TYPES, Resource, pushed_refs, run_images
@@ -44,8 +44,8 @@ def _copied_from_images(df: Dockerfile) -> list[tuple[int, str, ImageReference]]
         if instruction.cmd not in ("COPY", "RUN") or not instruction.flags:
             continue
         sources = [(f"COPY --from={f}", f) for f in instruction.flag_values("from")]
-        for mount in instruction.flag_values("mount") if instruction.cmd == "RUN" else []:
-            source = dict(o.partition("=")[::2] for o in mount.split(",")).get("from")
+        for mount in mounts(instruction) if instruction.cmd == "RUN" else []:
+            source = mount.get("from")
             sources += [(f"RUN --mount=...,from={source}", source)] if source else []
         for shown, written in sources:
             value, missing = expand(written, instruction.scope)
