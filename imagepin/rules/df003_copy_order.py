@@ -27,7 +27,7 @@ def _installs_dependencies(command: Command) -> bool:
             a in (".", "./", "-e.", "-e") for a in args
         )
     run = command.program
-    return len(run) >= 2 and (run[0].rsplit("/", 1)[-1], run[1]) in _TOOL_INSTALLS
+    return len(run) >= 2 and (command.name, run[1]) in _TOOL_INSTALLS
 
 
 def check(subject: object, settings: Settings) -> list[Finding]:

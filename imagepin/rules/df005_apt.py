@@ -28,8 +28,7 @@ def _recommends_off(args: tuple[str, ...]) -> bool:
 def _cleans_lists(commands: tuple[Command, ...]) -> bool:
     """`rm -rf /var/lib/apt/lists/*`, or `find /var/lib/apt/lists -delete` (or `-exec rm`)."""
     for command in commands:
-        run = command.program
-        name = run[0].rsplit("/", 1)[-1] if run else ""
+        run, name = command.program, command.name
         if name == "rm" and any(a.startswith("/var/lib/apt/lists") for a in run[1:]):
             return True
         if name != "find" or len(run) < 2 or not run[1].startswith("/var/lib/apt/lists"):
@@ -47,7 +46,7 @@ def _turns_recommends_off(
     argv, run = command.argv, command.program
     writes = any(a in (">", ">>") and b.startswith(_CONF_DIR) for a, b in pairwise(argv))
     content: Sequence[str] = argv
-    if run and run[0].rsplit("/", 1)[-1] == "tee":
+    if command.name == "tee":
         writes = writes or any(a.startswith(_CONF_DIR) for a in run[1:])
         content = before.argv if before is not None else ()
     if not writes:

@@ -119,6 +119,11 @@ class Command:
     apt_install: tuple[str, ...] | None
     """The arguments of an `apt-get install` / `apt install`, or None when it is not one."""
 
+    @property
+    def name(self) -> str:
+        """The program's name without its directory (`rm` for `/bin/rm -rf x`); "" if none."""
+        return self.program[0].rsplit("/", 1)[-1] if self.program else ""
+
 
 def run_commands(instruction: Instruction) -> tuple[Command, ...]:
     """The simple commands of a RUN as `Command`s (remembered per command line: RUN lines
