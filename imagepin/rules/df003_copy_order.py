@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from imagepin.rules.base import Finding, Rule, Settings, Severity
 from imagepin.rules.dockerfile_model import Dockerfile, Instruction
-from imagepin.rules.shell import Command, run_commands
+from imagepin.rules.shell import Command, run_commands, uv_install
 
 _WHOLE_CONTEXT = {".", "./", "*", "./*", "./."}
-_TOOL_INSTALLS = {("poetry", "install"), ("uv", "sync"), ("pipenv", "install"), ("pdm", "install")}
+_TOOL_INSTALLS = {("poetry", "install"), ("pipenv", "install"), ("pdm", "install")}
 
 
 def _copies_everything(instruction: Instruction) -> bool:
@@ -17,16 +19,25 @@ def _copies_everything(instruction: Instruction) -> bool:
     return any(source in _WHOLE_CONTEXT for source in sources)
 
 
+def _installs_from_files(args: Sequence[str]) -> bool:
+    """Whether a `pip install` (or `uv pip install`) reads requirements or the project."""
+    if "--no-deps" in args:
+        return False
+    files = {"-r", "--requirement", "-c", "--constraint"}
+    return any(a in files or a.startswith(("-r", "--requirement=")) for a in args) or any(
+        a in (".", "./", "-e.", "-e") for a in args
+    )
+
+
 def _installs_dependencies(command: Command) -> bool:
-    args = command.pip_install
-    if args is not None:
-        if "--no-deps" in args:
-            return False
-        files = {"-r", "--requirement", "-c", "--constraint"}
-        return any(a in files or a.startswith(("-r", "--requirement=")) for a in args) or any(
-            a in (".", "./", "-e.", "-e") for a in args
-        )
+    if command.pip_install is not None:
+        return _installs_from_files(command.pip_install)
     run = command.program
+    if command.name == "uv":
+        sub = uv_install(run)
+        if sub == ("pip", "install"):
+            return _installs_from_files(run[run.index("install") + 1 :])
+        return sub in (("pip", "sync"), ("sync",))
     return len(run) >= 2 and (command.name, run[1]) in _TOOL_INSTALLS
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TypeVar
@@ -62,6 +63,14 @@ _PIP_VALUE_OPTIONS = _words(
 )
 """pip's general options that take the next word as their value (`pip --proxy P install x`)."""
 _PIP = re.compile(r"pip(\d+(\.\d+)?)?")
+_UV_VALUE_OPTIONS = _words(
+    "--cache-dir --directory --project --config-file --color --python -p --python-preference "
+    "--allow-insecure-host --python-platform --index --default-index --index-url -i "
+    "--extra-index-url --find-links -f --keyring-provider --index-strategy"
+)
+"""uv's options that take the next word as their value (`uv --cache-dir /c pip install x`)."""
+_UV_INSTALLS = {("pip", "install"), ("pip", "sync"), ("sync",), ("add",), ("tool", "install")}
+"""uv commands that download and install packages (and so fill uv's cache)."""
 _PYTHON = re.compile(r"python(\d+(\.\d+)?)?")
 Argv = TypeVar("Argv", list[str], tuple[str, ...])
 _HEREDOC = re.compile(r"<<-?([\"']?)[A-Za-z0-9_]+\1")
@@ -271,6 +280,23 @@ def pip_install(argv: Argv) -> Argv | None:
         return None
     sub, args = _subcommand(rest, _PIP_VALUE_OPTIONS)
     return args if sub == "install" else None
+
+
+def uv_install(run: Sequence[str]) -> tuple[str, ...] | None:
+    """The subcommand (`("pip", "install")`, `("sync",)`...) of a `uv` program (`run` from the
+    program on) that installs packages, or None if it does not install any."""
+    if not run or run[0].rsplit("/", 1)[-1] != "uv":
+        return None
+    words: list[str] = []
+    rest = tuple(run[1:])
+    while len(words) < 2:
+        sub, rest = _subcommand(rest, _UV_VALUE_OPTIONS)
+        if sub is None:
+            break
+        words.append(sub)
+        if tuple(words) in _UV_INSTALLS:
+            return tuple(words)
+    return None
 
 
 def apt_install(argv: Argv) -> Argv | None:

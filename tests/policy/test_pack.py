@@ -372,8 +372,8 @@ def test_values_held_in_secrets_never_reach_a_message(prod: Analyzer) -> None:
     hidden = "FROM python:3.12\nRUN pip install hunter2-internal\n"
     secret_file = prod.analyze(IMAGE, "app", good_image(dockerfile={"inline": secret(hidden)}))
     assert details(secret_file)["DF001"][1] == (
-        "resource app, inline Dockerfile line 2: pip install keeps its download cache (details "
-        "withheld: the Dockerfile is a Pulumi secret; check it with `imagepin check "
+        "resource app, inline Dockerfile line 2: pip or uv install keeps its download cache "
+        "(details withheld: the Dockerfile is a Pulumi secret; check it with `imagepin check "
         "--dockerfile` where it can be read)"
     )
     assert "hunter2" not in str(secret_file)

@@ -35,9 +35,52 @@ def test_df001_accepts_no_cache_dir_env_and_cache_mounts() -> None:
         "FROM a\nRUN pip install --no-cache-dir -r requirements.txt\n"
         "RUN PIP_NO_CACHE_DIR=1 pip install y\n"
         "RUN --mount=type=cache,target=/root/.cache/pip pip install q\n"
-        "ENV PIP_NO_CACHE_DIR=1\nRUN pip install w\nRUN uv pip install v\n"
+        "ENV PIP_NO_CACHE_DIR=1\nRUN pip install w\n"
     )
     assert found(text, "DF001") == []
+
+
+UV_CACHE = "keeps uv's cache in the layer; write"
+UV_FIX = "(or ENV UV_NO_CACHE=1, or RUN --mount=type=cache,target=/root/.cache/uv)"
+
+
+def test_df001_accepts_uv_without_its_cache() -> None:
+    text = (
+        "FROM a\nRUN uv pip install --no-cache --system flask\nRUN uv --no-cache sync --frozen\n"
+        "RUN uv -n tool install ruff\nRUN UV_NO_CACHE=true uv add httpx\n"
+        "RUN --mount=type=cache,target=/root/.cache/uv uv sync\n"
+        "RUN --mount=type=cache,target=/root/.cache/ uv pip sync r.txt\n"
+        "RUN --mount=type=cache,target=/uvc uv --cache-dir=/uvc/ pip install x\n"
+        "RUN uv pip install x && uv cache clean\nRUN uv run pytest && uv venv /v && uv lock\n"
+        "FROM a\nENV UV_CACHE_DIR=/uvc\nRUN --mount=type=cache,target=/uvc uv sync\n"
+        "FROM a\nENV UV_NO_CACHE=1\nRUN /usr/local/bin/uv sync\n"
+    )
+    assert found(text, "DF001") == []
+
+
+def test_df001_reports_uv_installs_that_keep_its_cache() -> None:
+    text = (
+        "FROM a\nENV PIP_NO_CACHE_DIR=1 UV_NO_CACHE=0\nRUN uv pip install --system -r r.txt\n"
+        "RUN uv cache clean && uv sync --frozen\n"
+        "RUN --mount=type=cache,target=/root/.cache/pip uv tool install ruff\n"
+        "RUN --mount=type=cache,target=/root/.cache/uv uv --cache-dir /c add httpx\n"
+        "RUN pip install --no-cache-dir uv && uv pip sync r.txt\n"
+    )
+    assert found(text, "DF001") == [
+        (
+            3,
+            f"RUN uv pip install --system -r r.txt {UV_CACHE} uv pip install --no-cache --system "
+            f"-r r.txt {UV_FIX}",
+        ),
+        (4, f"RUN uv sync --frozen {UV_CACHE} uv sync --no-cache --frozen {UV_FIX}"),
+        (5, f"RUN uv tool install ruff {UV_CACHE} uv tool install --no-cache ruff {UV_FIX}"),
+        (
+            6,
+            f"RUN uv --cache-dir /c add httpx {UV_CACHE} uv --cache-dir /c add --no-cache httpx "
+            f"{UV_FIX}",
+        ),
+        (7, f"RUN uv pip sync r.txt {UV_CACHE} uv pip sync --no-cache r.txt {UV_FIX}"),
+    ]
 
 
 def test_df001_reads_the_setting_after_a_wrapper_that_passes_it_on() -> None:
@@ -231,6 +274,30 @@ def test_df003_reads_installs_inside_shell_keywords() -> None:
             f"(line 3) {REINSTALL} (or pyproject.toml and its lock) first, install, then copy "
             "the rest",
         )
+    ]
+
+
+def test_df003_reads_uv_installs_like_pip() -> None:
+    first = (
+        "FROM a\nCOPY pyproject.toml uv.lock ./\nRUN uv sync --frozen --no-install-project\n"
+        "COPY . .\nRUN uv sync --frozen\nFROM a\nCOPY . .\nRUN uv pip install --system flask\n"
+        "RUN uv pip install --system --no-deps -e .\n"
+    )
+    assert found(first, "DF003") == []
+    text = (
+        "FROM a\nCOPY . .\nRUN uv pip install --system -r requirements.txt\n"
+        "FROM a\nCOPY . .\nRUN uv --no-cache pip sync requirements.txt\n"
+    )
+    assert [(line, m.split(" (line")[1]) for line, m in found(text, "DF003")] == [
+        (
+            2,
+            " 2) copies the whole build context before RUN uv pip install --system -r "
+            "requirements.txt",
+        ),
+        (
+            5,
+            " 5) copies the whole build context before RUN uv --no-cache pip sync requirements.txt",
+        ),
     ]
 
 
