@@ -28,7 +28,7 @@ from imagepin.rules.dockerfile_model import Dockerfile
 from imagepin.rules.image_dockerfile import dockerfile_of
 from imagepin.rules.resources import Resource, build_of
 from imagepin.rules.suppressions import Suppression, from_mapping
-from imagepin.rules.values import is_secret, reveal, reveals, secret_texts
+from imagepin.rules.values import UNKNOWN, is_secret, reveal, reveals, secret_texts
 
 
 @dataclass(frozen=True)
@@ -231,8 +231,11 @@ def check_resources(
     report = Report()
     for resource in checked:
         level = from_mapping(resource.suppress, resource.name)
+        unknown = resource if reveal(resource.suppress) is UNKNOWN else None
         for ancestor in _ancestors(resource, index):
             level += from_mapping(ancestor.suppress, ancestor.name)
+            if unknown is None and reveal(ancestor.suppress) is UNKNOWN:
+                unknown = ancestor
         found = _report(_run(chosen, "resource", resource, settings, overrides), None, level)
         build = None if resource.is_component else build_of(resource)
         if build is not None and _applicable(chosen, "dockerfile", ""):
@@ -244,8 +247,31 @@ def check_resources(
             if (in_file.violations or in_file.notes) and _secret_dockerfile(resource):
                 in_file = _withheld(in_file, _SECRET_FILE)
             found += in_file
+        if unknown is not None:
+            found = _undecided(found, unknown)
         report += _without_secrets(found, resource)
     return report
+
+
+def _undecided(report: Report, holder: Resource) -> Report:
+    """`report` with its violations as notes: `holder`'s `suppress`, unknown as a whole at
+    preview, may cover any of them (a false positive would block the preview)."""
+    if not report.violations:
+        return report
+    kept = tuple(v for v in report.violations if v.rule in SUPPRESSION_RULES)
+    moved = tuple(
+        Note(
+            v.rule,
+            f"{v.message} (not enforced at preview: the suppress of {holder.label} is unknown "
+            f"until deployment and may cover {v.rule})",
+            v.file,
+            v.line,
+            v.resource,
+        )
+        for v in report.violations
+        if v.rule not in SUPPRESSION_RULES
+    )
+    return Report(kept, report.notes + moved)
 
 
 _F = TypeVar("_F", Violation, Note)

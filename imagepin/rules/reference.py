@@ -40,8 +40,9 @@ The same rules run in three places: `imagepin check --dockerfile PATH...` (any D
   `ignore DF001, DF005 -- reason`). On a component or resource: `suppress={"DF004": "reason"}`,
   which covers the resource, its Dockerfile and every resource under it. A suppression without a
   reason suppresses nothing and is reported (SUP001); one naming no rule is reported (SUP002).
-  A reason unknown at preview applies, with a note. PIN001's remediation leaves suppressed
-  FROMs alone.
+  A reason unknown at preview applies, with a note; a `suppress` unknown as a whole may cover
+  anything, so what it covers (the resource and everything under it) is noted, not reported,
+  until it is known. PIN001's remediation leaves suppressed FROMs alone.
 - **Components.** Our components pass `suppress` (and `PythonImage` its `retainOnDelete`) up as
   props. OPS001 is a stack policy in the pack: analyzers are not sent resource options, so for an
   image under an `imagepin:index:PythonImage` it uses the component's `retainOnDelete` and skips

@@ -7,6 +7,8 @@ up) applies to the resource, to its inline Dockerfile and to every resource unde
 
 A suppression needs a reason after `--`: without one it suppresses nothing and is reported as
 SUP001; an ID that names no rule is reported as SUP002 (a typo would otherwise hide nothing).
+At preview a reason may be unknown (the suppression applies), or the whole `suppress` may be:
+`check_resources` then notes, rather than reports, what it might cover.
 """
 
 from __future__ import annotations

@@ -217,6 +217,24 @@ def test_a_components_suppress_covers_its_children(prod: Analyzer) -> None:
     assert [p for p, _, _ in diagnostics(orphan)] == ["DF004"]
 
 
+def test_a_components_suppress_unknown_at_preview_blocks_nothing_under_it(
+    prod: Analyzer,
+) -> None:
+    parent = urn("imagepin:index:PythonImage", "later")
+    component = {"suppress": UNKNOWN, "push": True}
+    assert diagnostics(prod.analyze("imagepin:index:PythonImage", "later", component)) == []
+    root_image = good_image(dockerfile={"inline": GOOD_DOCKERFILE.replace("USER 10001\n", "")})
+    child = prod.analyze(
+        IMAGE, "later-image", root_image,
+        parent=parent, the_urn=urn(IMAGE, "later-image", ["imagepin:index:PythonImage"]),
+    )  # fmt: skip
+    assert diagnostics(child) == []
+    assert not_applicable(child)["DF004"].endswith(
+        'the suppress of imagepin:index:PythonImage "later" is unknown until deployment and '
+        "may cover DF004)"
+    )
+
+
 def test_a_suppression_without_reason_is_reported(prod: Analyzer) -> None:
     response = prod.analyze("imagepin:index:PythonImage", "lazy", {"suppress": {"DF004": ""}})
     assert details(response) == {

@@ -152,6 +152,47 @@ def test_an_unknown_reason_applies_and_is_noted_not_reported() -> None:
     ]
 
 
+def test_a_suppress_unknown_as_a_whole_turns_what_it_may_cover_into_notes() -> None:
+    """At preview the engine may not know a `suppress` at all: any finding on the resource (or
+    under the component) might be covered, so none blocks the preview; each is noted instead."""
+    unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+    web = {"type": "docker:index/container:Container", "name": "web", "inputs": {"image": "x:1"}}
+    report = check_resources([web | {"suppress": unknown}], SETTINGS)
+    assert report.violations == ()
+    assert [(n.rule, n.message) for n in report.notes if n.rule == "PIN003"] == [
+        (
+            "PIN003",
+            'docker:index/container:Container "web" runs x:1 (image) by tag, so each host runs '
+            "whatever the tag points to when it pulls; use a digest reference such as "
+            "x:1@sha256:<digest> (PythonImage.ref is one) (not enforced at preview: the "
+            'suppress of docker:index/container:Container "web" is unknown until deployment '
+            "and may cover PIN003)",
+        )
+    ]
+    component = {"type": "imagepin:index:ContainerService", "name": "svc", "urn": "urn:svc"}
+    image = {
+        "type": "docker-build:index:Image",
+        "name": "img",
+        "parent": "urn:svc",
+        "inputs": {"push": True, "dockerfile": {"inline": f"{GOOD_FROM}\nCMD python\n"}},
+        "options": {"retainOnDelete": True},
+    }
+    under = check_resources([image], SETTINGS, context=[component | {"suppress": unknown}])
+    assert under.violations == ()
+    assert {n.rule for n in under.notes} >= {"DF002", "DF004", "ARCH001"}
+    assert all(
+        n.message.endswith(
+            'the suppress of imagepin:index:ContainerService "svc" is unknown until '
+            f"deployment and may cover {n.rule})"
+        )
+        for n in under.notes
+        if n.rule in ("DF002", "DF004", "ARCH001")
+    )
+    # known: reported as ever
+    known = check_resources([image], SETTINGS, context=[component | {"suppress": {}}])
+    assert {v.rule for v in known.violations} >= {"DF002", "DF004", "ARCH001"}
+
+
 @pytest.mark.parametrize(("value", "kind"), [(["OPS002"], "list"), ("OPS002", "string")])
 def test_a_suppress_that_is_not_a_mapping_is_reported(value: Any, kind: str) -> None:
     web = {"type": "docker:index/container:Container", "name": "web", "suppress": value}
