@@ -2,44 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from imagepin.rules.base import Finding, Rule, Settings, Severity
 from imagepin.rules.common import mounts
 from imagepin.rules.dockerfile_model import Dockerfile, Instruction
-from imagepin.rules.shell import Command, assignments, run_commands, uv_install
+from imagepin.rules.shell import Command, Uv, assignments, run_commands, uv_command
 
 _FALSE = {"", "0", "false", "no", "off", "n", "f"}
 """What uv reads as false in a boolean setting such as `UV_NO_CACHE`."""
 
 
-def _cache_mounted(instruction: Instruction, tool: str, cache_dir: str | None = None) -> bool:
-    """Whether the RUN mounts a cache over `tool`'s cache directory: ~/.cache or one of its own
-    (for uv, `cache_dir` when the command was told to keep its cache there)."""
-    for mount in mounts(instruction):
-        if mount.get("type") != "cache":
-            continue
-        target = mount["target"].rstrip("/")
-        if tool == "pip":
-            found = "pip" in target or target.endswith("/.cache")
-        else:
-            found = target == cache_dir if cache_dir else target.endswith(("/.cache", "/uv"))
-        if found:
-            return True
-    return False
-
-
-def _uv_cache_dir(instruction: Instruction, command: Command) -> str | None:
-    """Where the uv command keeps its cache when not the default: `--cache-dir` or
-    `UV_CACHE_DIR`."""
-    run = command.program
-    for i, word in enumerate(run):
-        if word == "--cache-dir" and i + 1 < len(run):
-            return run[i + 1].rstrip("/")
-        if word.startswith("--cache-dir="):
-            return word.partition("=")[2].rstrip("/")
-    found = assignments(command.argv).get("UV_CACHE_DIR", instruction.scope.get("UV_CACHE_DIR"))
-    return found.rstrip("/") if found else None
+def _pip_cache_mounted(instruction: Instruction) -> bool:
+    """Whether the RUN mounts a cache over pip's cache directory (or all of ~/.cache)."""
+    return any(
+        m.get("type") == "cache" and ("pip" in m["target"] or m["target"].endswith("/.cache"))
+        for m in mounts(instruction)
+    )
 
 
 def _pip(instruction: Instruction, command: Command) -> str | None:
@@ -49,7 +28,7 @@ def _pip(instruction: Instruction, command: Command) -> str | None:
         return None  # also `pip --no-cache-dir install x`: a general option
     if instruction.scope.get("PIP_NO_CACHE_DIR") not in (None, ""):
         return None
-    if assignments(command.argv).get("PIP_NO_CACHE_DIR") or _cache_mounted(instruction, "pip"):
+    if assignments(command.argv).get("PIP_NO_CACHE_DIR") or _pip_cache_mounted(instruction):
         return None
     at = run.index("install") + 1 if "install" in run else len(run)
     fixed = " ".join([*run[:at], "--no-cache-dir", *run[at:]])
@@ -59,25 +38,113 @@ def _pip(instruction: Instruction, command: Command) -> str | None:
     )
 
 
+_UV_FILLS = {("pip", "install"), ("pip", "sync"), ("sync",), ("add",), ("run",)}
+_UV_FILLS |= {("tool", "install"), ("tool", "run")}
+"""uv commands that download and install packages into an environment, through uv's cache
+(`uv run` syncs the project first; `uvx` keeps the tool's environment in the cache)."""
+_UV_DEFAULT_CACHE = ("/.cache/uv", "/.cache")
+"""Where uv keeps its cache by default (under the user's home), and the folder above it."""
+
+
+def _own(uv: Uv) -> tuple[str, ...]:
+    """uv's own arguments: for `uv run` and `uvx`, those before the program it runs (`uv run
+    pytest -n 4`: `-n` is pytest's)."""
+    if uv.command in (("run",), ("tool", "run")) and uv.operands:
+        return uv.args[: uv.args.index(uv.operands[0])]
+    return uv.args
+
+
+def _uv_setting(instruction: Instruction, command: Command, name: str) -> str | None:
+    """An environment setting the command runs with: written before it, or ENV/ARG."""
+    return assignments(command.argv).get(name, instruction.scope.get(name))
+
+
+def _uv_cache_dir(instruction: Instruction, command: Command, uv: Uv) -> str | None:
+    """Where this uv command keeps its cache when told (`--cache-dir`, `UV_CACHE_DIR`,
+    `XDG_CACHE_HOME`), without a trailing slash; None for the default (~/.cache/uv)."""
+    own = _own(uv)
+    for i, word in enumerate(own):
+        if word == "--cache-dir" and i + 1 < len(own):
+            return own[i + 1].rstrip("/") or "/"
+        if word.startswith("--cache-dir="):
+            return word.partition("=")[2].rstrip("/") or "/"
+    if found := _uv_setting(instruction, command, "UV_CACHE_DIR"):
+        return found.rstrip("/") or "/"
+    if found := _uv_setting(instruction, command, "XDG_CACHE_HOME"):
+        return found.rstrip("/") + "/uv"
+    return None
+
+
+def _covers(path: str, cache_dir: str | None) -> bool:
+    """Whether `path` (a mount target, or what `rm -rf` removes) is uv's cache dir or above it."""
+    path = path.rstrip("/") or "/"
+    if cache_dir is None:
+        return path.endswith(_UV_DEFAULT_CACHE)
+    if cache_dir.startswith("~/"):  # the home is not known here: compare below it
+        return path.endswith((cache_dir[1:], cache_dir[1:].rsplit("/", 1)[0]))
+    return cache_dir == path or cache_dir.startswith(path.rstrip("/") + "/")
+
+
+def _no_cache(uv: Uv, instruction: Instruction, command: Command) -> bool:
+    """`--no-cache` (also `--no-cache-dir`, `-n`, `-qn`) or a true `UV_NO_CACHE`."""
+    for word in _own(uv):
+        if word in ("--no-cache", "--no-cache-dir"):
+            return True
+        if word[:1] == "-" and word[1:2] != "-" and word[1:].isalpha() and "n" in word:
+            return True  # `-n`, or short flags together (`-qn`)
+    setting = _uv_setting(instruction, command, "UV_NO_CACHE")
+    return (setting or "").lower() not in _FALSE
+
+
+def _emptied(after: Sequence[Command], instruction: Instruction, cache_dir: str | None) -> bool:
+    """Whether a later command of the RUN empties the cache: `uv cache clean` (all of it, the
+    same cache) or `rm -rf` of it."""
+    for command in after:
+        uv = uv_command(command.program)
+        if uv is not None and uv.command in (("cache", "clean"), ("cache", "clear")):
+            if not uv.operands and _uv_cache_dir(instruction, command, uv) == cache_dir:
+                return True
+        elif command.name == "rm" and any(
+            _covers(path.removesuffix("*"), cache_dir)
+            for path in command.program[1:]
+            if not path.startswith("-")
+        ):
+            return True
+    return False
+
+
 def _uv(instruction: Instruction, command: Command, after: Sequence[Command]) -> str | None:
-    """The fix for a `uv` install that keeps uv's cache, or None when it keeps none."""
-    run = command.program
-    sub = uv_install(run)
-    if sub is None or "--no-cache" in run or "-n" in run:
-        return None  # a global option: before or after the subcommand
-    setting = assignments(command.argv).get("UV_NO_CACHE", instruction.scope.get("UV_NO_CACHE"))
-    if (setting or "").lower() not in _FALSE or _cache_mounted(
-        instruction, "uv", _uv_cache_dir(instruction, command)
-    ):
+    """The fix for a uv command that keeps uv's cache, or None when it keeps none."""
+    uv = uv_command(command.program)
+    if uv is None or uv.command not in _UV_FILLS:
         return None
-    if any(c.name == "uv" and c.program[1:3] == ("cache", "clean") for c in after):
-        return None  # the cache is emptied before the layer is written
-    at = run.index(sub[-1]) + 1
-    fixed = " ".join([*run[:at], "--no-cache", *run[at:]])
+    own = set(_own(uv))
+    if {"-h", "--help"} & own:
+        return None
+    if uv.command == ("add",) and {"--frozen", "--no-sync"} & own:
+        return None  # only pyproject.toml is written: nothing is downloaded
+    if uv.command == ("run",) and "--no-sync" in own and not _with(own):
+        return None
+    if _no_cache(uv, instruction, command):
+        return None
+    cache_dir = _uv_cache_dir(instruction, command, uv)
+    mounted = any(
+        m.get("type") == "cache" and _covers(m["target"], cache_dir) for m in mounts(instruction)
+    )
+    if mounted or _emptied(after, instruction, cache_dir):
+        return None
+    run = command.program
+    fixed = " ".join([*run[: uv.at], "--no-cache", *run[uv.at :]])
+    target = cache_dir if cache_dir and not cache_dir.startswith("~") else "/root/.cache/uv"
     return (
         f"RUN {' '.join(run)} keeps uv's cache in the layer; write {fixed} (or ENV "
-        "UV_NO_CACHE=1, or RUN --mount=type=cache,target=/root/.cache/uv)"
+        f"UV_NO_CACHE=1, or RUN --mount=type=cache,target={target})"
     )
+
+
+def _with(args: Iterable[str]) -> bool:
+    """Whether `uv run` is asked for packages beyond the project (`--with`, installed anyway)."""
+    return any(a.startswith("--with") for a in args)
 
 
 def check(subject: object, settings: Settings) -> list[Finding]:
@@ -90,10 +157,7 @@ def check(subject: object, settings: Settings) -> list[Finding]:
                 continue
             commands = run_commands(instruction)
             for i, command in enumerate(commands):
-                if command.name == "uv":
-                    message = _uv(instruction, command, commands[i + 1 :])
-                else:
-                    message = _pip(instruction, command)
+                message = _uv(instruction, command, commands[i + 1 :]) or _pip(instruction, command)
                 if message is not None:
                     found.append(RULE.violation(message, **subject.at(instruction.start_line)))
     return found

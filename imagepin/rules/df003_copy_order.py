@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from imagepin.rules.base import Finding, Rule, Settings, Severity
 from imagepin.rules.dockerfile_model import Dockerfile, Instruction
-from imagepin.rules.shell import Command, run_commands, uv_install
+from imagepin.rules.shell import Command, run_commands, uv_command
 
 _WHOLE_CONTEXT = {".", "./", "*", "./*", "./."}
 _TOOL_INSTALLS = {("poetry", "install"), ("pipenv", "install"), ("pdm", "install")}
@@ -23,9 +23,13 @@ def _installs_from_files(args: Sequence[str]) -> bool:
     """Whether a `pip install` (or `uv pip install`) reads requirements or the project."""
     if "--no-deps" in args:
         return False
-    files = {"-r", "--requirement", "-c", "--constraint"}
-    return any(a in files or a.startswith(("-r", "--requirement=")) for a in args) or any(
-        a in (".", "./", "-e.", "-e") for a in args
+    files = {"-r", "--requirement", "--requirements", "-c", "--constraint", "--constraints"}
+    return any(
+        a in files
+        or a.startswith(("-r", "--requirement=", "--requirements="))
+        or a in (".", "./", "-e.", "-e", "--editable")
+        or a.startswith((".[", "./["))
+        for a in args
     )
 
 
@@ -33,11 +37,11 @@ def _installs_dependencies(command: Command) -> bool:
     if command.pip_install is not None:
         return _installs_from_files(command.pip_install)
     run = command.program
-    if command.name == "uv":
-        sub = uv_install(run)
-        if sub == ("pip", "install"):
-            return _installs_from_files(run[run.index("install") + 1 :])
-        return sub in (("pip", "sync"), ("sync",))
+    uv = uv_command(run)
+    if uv is not None:
+        if uv.command == ("pip", "install"):
+            return _installs_from_files(uv.args)
+        return uv.command in (("pip", "sync"), ("sync",))
     return len(run) >= 2 and (command.name, run[1]) in _TOOL_INSTALLS
 
 

@@ -64,13 +64,11 @@ _PIP_VALUE_OPTIONS = _words(
 """pip's general options that take the next word as their value (`pip --proxy P install x`)."""
 _PIP = re.compile(r"pip(\d+(\.\d+)?)?")
 _UV_VALUE_OPTIONS = _words(
-    "--cache-dir --directory --project --config-file --color --python -p --python-preference "
-    "--allow-insecure-host --python-platform --index --default-index --index-url -i "
-    "--extra-index-url --find-links -f --keyring-provider --index-strategy"
+    "--cache-dir --directory --project --config-file --color --python-preference "
+    "--python-fetch --preview-features --allow-insecure-host --cert"
 )
-"""uv's options that take the next word as their value (`uv --cache-dir /c pip install x`)."""
-_UV_INSTALLS = {("pip", "install"), ("pip", "sync"), ("sync",), ("add",), ("tool", "install")}
-"""uv commands that download and install packages (and so fill uv's cache)."""
+"""uv's global options (and `uv pip`'s) that take the next word as their value: they may come
+before the command (`uv --cache-dir /c pip install x`)."""
 _PYTHON = re.compile(r"python(\d+(\.\d+)?)?")
 Argv = TypeVar("Argv", list[str], tuple[str, ...])
 _HEREDOC = re.compile(r"<<-?([\"']?)[A-Za-z0-9_]+\1")
@@ -282,21 +280,54 @@ def pip_install(argv: Argv) -> Argv | None:
     return args if sub == "install" else None
 
 
-def uv_install(run: Sequence[str]) -> tuple[str, ...] | None:
-    """The subcommand (`("pip", "install")`, `("sync",)`...) of a `uv` program (`run` from the
-    program on) that installs packages, or None if it does not install any."""
-    if not run or run[0].rsplit("/", 1)[-1] != "uv":
+@dataclass(frozen=True, slots=True)
+class Uv:
+    """A uv command: `uv pip install x`, `python -m uv sync`, `uvx ruff`."""
+
+    at: int
+    """Where uv's own arguments start in the program's words (after `uv`, `python -m uv`)."""
+    command: tuple[str, ...]
+    """Its command words, up to two (`("pip", "install")`, `("sync",)`; `uvx` is
+    `("tool", "run")`)."""
+    args: tuple[str, ...]
+    """Every argument after `at` (options may come before or after the command)."""
+    operands: tuple[str, ...] = ()
+    """The words after the command that are no option nor a global option's value
+    (`uv cache clean PACKAGE`)."""
+
+
+def uv_command(run: Sequence[str]) -> Uv | None:
+    """`run` (a command from its program on) as a uv command, or None if it is not one."""
+    if not run:
+        return None
+    base = run[0].rsplit("/", 1)[-1]
+    if base == "uvx":
+        return Uv(1, ("tool", "run"), tuple(run[1:]), _operands(tuple(run[1:])))
+    if base == "uv":
+        at = 1
+    elif _PYTHON.fullmatch(base) and tuple(run[1:3]) == ("-m", "uv"):
+        at = 3
+    else:
         return None
     words: list[str] = []
-    rest = tuple(run[1:])
+    rest = tuple(run[at:])
     while len(words) < 2:
-        sub, rest = _subcommand(rest, _UV_VALUE_OPTIONS)
-        if sub is None:
+        word, rest = _subcommand(rest, _UV_VALUE_OPTIONS)
+        if word is None:
             break
-        words.append(sub)
-        if tuple(words) in _UV_INSTALLS:
-            return tuple(words)
-    return None
+        words.append(word)
+        if word not in ("pip", "tool", "cache"):  # the namespaces with commands of their own
+            break
+    return Uv(at, tuple(words), tuple(run[at:]), _operands(rest))
+
+
+def _operands(rest: tuple[str, ...]) -> tuple[str, ...]:
+    found: list[str] = []
+    while True:
+        word, rest = _subcommand(rest, _UV_VALUE_OPTIONS)
+        if word is None:
+            return tuple(found)
+        found.append(word)
 
 
 def apt_install(argv: Argv) -> Argv | None:

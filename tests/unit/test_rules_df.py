@@ -47,39 +47,63 @@ UV_FIX = "(or ENV UV_NO_CACHE=1, or RUN --mount=type=cache,target=/root/.cache/u
 def test_df001_accepts_uv_without_its_cache() -> None:
     text = (
         "FROM a\nRUN uv pip install --no-cache --system flask\nRUN uv --no-cache sync --frozen\n"
-        "RUN uv -n tool install ruff\nRUN UV_NO_CACHE=true uv add httpx\n"
+        "RUN uv -n tool install ruff\nRUN uv -qn sync\nRUN uv pip install --no-cache-dir x\n"
+        "RUN UV_NO_CACHE=true uv add httpx\nRUN uv add --frozen httpx && uv sync --help\n"
         "RUN --mount=type=cache,target=/root/.cache/uv uv sync\n"
         "RUN --mount=type=cache,target=/root/.cache/ uv pip sync r.txt\n"
         "RUN --mount=type=cache,target=/uvc uv --cache-dir=/uvc/ pip install x\n"
-        "RUN uv pip install x && uv cache clean\nRUN uv run pytest && uv venv /v && uv lock\n"
-        "FROM a\nENV UV_CACHE_DIR=/uvc\nRUN --mount=type=cache,target=/uvc uv sync\n"
+        "RUN uv pip install x && uv cache clean\nRUN uvx ruff check && uv -q cache clear\n"
+        "RUN uv sync && rm -rf /root/.cache/uv\nRUN uv run --no-sync app && uv venv /v\n"
+        'RUN ["python3", "-m", "uv", "pip", "install", "--no-cache", "x"]\n'
+        "FROM a\nENV UV_CACHE_DIR=/cache/uv\nRUN --mount=type=cache,target=/cache uv sync\n"
+        "FROM a\nENV XDG_CACHE_HOME=/xdg\nRUN --mount=type=cache,target=/xdg/uv uv sync\n"
         "FROM a\nENV UV_NO_CACHE=1\nRUN /usr/local/bin/uv sync\n"
     )
     assert found(text, "DF001") == []
 
 
-def test_df001_reports_uv_installs_that_keep_its_cache() -> None:
+def test_df001_reports_uv_commands_that_keep_its_cache() -> None:
     text = (
         "FROM a\nENV PIP_NO_CACHE_DIR=1 UV_NO_CACHE=0\nRUN uv pip install --system -r r.txt\n"
         "RUN uv cache clean && uv sync --frozen\n"
         "RUN --mount=type=cache,target=/root/.cache/pip uv tool install ruff\n"
         "RUN --mount=type=cache,target=/root/.cache/uv uv --cache-dir /c add httpx\n"
         "RUN pip install --no-cache-dir uv && uv pip sync r.txt\n"
+        "RUN uv sync && uv cache clean httpx\nRUN uv --cache-dir /c sync && uv cache clean\n"
+        "RUN uvx ruff check\nRUN uv run manage.py collectstatic\n"
+        "RUN python -m uv --preview-features x pip install y\n"
     )
     assert found(text, "DF001") == [
         (
             3,
-            f"RUN uv pip install --system -r r.txt {UV_CACHE} uv pip install --no-cache --system "
-            f"-r r.txt {UV_FIX}",
+            f"RUN uv pip install --system -r r.txt {UV_CACHE} uv --no-cache pip install "
+            f"--system -r r.txt {UV_FIX}",
         ),
-        (4, f"RUN uv sync --frozen {UV_CACHE} uv sync --no-cache --frozen {UV_FIX}"),
-        (5, f"RUN uv tool install ruff {UV_CACHE} uv tool install --no-cache ruff {UV_FIX}"),
+        (4, f"RUN uv sync --frozen {UV_CACHE} uv --no-cache sync --frozen {UV_FIX}"),
+        (5, f"RUN uv tool install ruff {UV_CACHE} uv --no-cache tool install ruff {UV_FIX}"),
         (
             6,
-            f"RUN uv --cache-dir /c add httpx {UV_CACHE} uv --cache-dir /c add --no-cache httpx "
-            f"{UV_FIX}",
+            f"RUN uv --cache-dir /c add httpx {UV_CACHE} uv --no-cache --cache-dir /c add httpx "
+            f"{UV_FIX.replace('/root/.cache/uv', '/c')}",
         ),
-        (7, f"RUN uv pip sync r.txt {UV_CACHE} uv pip sync --no-cache r.txt {UV_FIX}"),
+        (7, f"RUN uv pip sync r.txt {UV_CACHE} uv --no-cache pip sync r.txt {UV_FIX}"),
+        (8, f"RUN uv sync {UV_CACHE} uv --no-cache sync {UV_FIX}"),
+        (
+            9,
+            f"RUN uv --cache-dir /c sync {UV_CACHE} uv --no-cache --cache-dir /c sync "
+            f"{UV_FIX.replace('/root/.cache/uv', '/c')}",
+        ),
+        (10, f"RUN uvx ruff check {UV_CACHE} uvx --no-cache ruff check {UV_FIX}"),
+        (
+            11,
+            f"RUN uv run manage.py collectstatic {UV_CACHE} uv --no-cache run manage.py "
+            f"collectstatic {UV_FIX}",
+        ),
+        (
+            12,
+            f"RUN python -m uv --preview-features x pip install y {UV_CACHE} python -m uv "
+            f"--no-cache --preview-features x pip install y {UV_FIX}",
+        ),
     ]
 
 
@@ -287,6 +311,8 @@ def test_df003_reads_uv_installs_like_pip() -> None:
     text = (
         "FROM a\nCOPY . .\nRUN uv pip install --system -r requirements.txt\n"
         "FROM a\nCOPY . .\nRUN uv --no-cache pip sync requirements.txt\n"
+        "FROM a\nCOPY . .\nRUN uv pip install --requirements=r.txt\n"
+        "FROM a\nCOPY . .\nRUN pip install --no-cache-dir '.[dev]'\n"
     )
     assert [(line, m.split(" (line")[1]) for line, m in found(text, "DF003")] == [
         (
@@ -298,6 +324,8 @@ def test_df003_reads_uv_installs_like_pip() -> None:
             5,
             " 5) copies the whole build context before RUN uv --no-cache pip sync requirements.txt",
         ),
+        (8, " 8) copies the whole build context before RUN uv pip install --requirements=r.txt"),
+        (11, " 11) copies the whole build context before RUN pip install --no-cache-dir .[dev]"),
     ]
 
 
