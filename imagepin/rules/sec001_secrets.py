@@ -33,6 +33,23 @@ _NOT_SECRET_KEY = {"PUBLIC", "GPG", "PGP", "ID", "CACHE", "SORT", "PRIMARY", "FO
 database's `SORT_KEY`); a stronger word
 still wins (`GPG_PRIVATE_KEY`, `PUBLIC_KEY_PASSWORD`)."""
 _URL_CREDENTIALS = re.compile(r"://[^/\s:@]+:[^/\s@]+@")
+_URL_TOKEN = re.compile(
+    r"://(?:(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,}|github_pat_\w{20,}|glpat-[\w-]{20,}"
+    r"|pypi-[\w-]{20,}|npm_[A-Za-z0-9]{20,}|[A-Za-z0-9_-]{32,})@(?!sha256:)"
+)
+"""A token as a URL's user name (`https://ghp_...@github.com/org/repo.git`): a known token
+prefix, or 32 characters or more of token alphabet."""
+
+
+def url_credentials(value: str) -> str | None:
+    """How a URL in `value` carries credentials (`user:password@`, `token@`), or None."""
+    if _URL_CREDENTIALS.search(value):
+        return "user:password@"
+    if _URL_TOKEN.search(value):
+        return "a token as its user name"
+    return None
+
+
 _MOUNT = "RUN --mount=type=secret,id={id}"
 
 
@@ -76,7 +93,8 @@ def _dockerfile(df: Dockerfile) -> list[Finding]:
         )
         for name, value in pairs:
             word = secret_word(name)
-            if word is None and not (value and _URL_CREDENTIALS.search(value)):
+            carried = url_credentials(value) if value and word is None else None
+            if word is None and carried is None:
                 continue
             where = df.at(instruction.start_line)
             mount = _MOUNT.format(id=name.lower())
@@ -93,7 +111,7 @@ def _dockerfile(df: Dockerfile) -> list[Finding]:
                 found.append(
                     RULE.violation(
                         f"{instruction.cmd} {name} (line {instruction.start_line}) carries "
-                        f"credentials in a URL (user:password@); {kind}; pass the URL as a "
+                        f"credentials in a URL ({carried}); {kind}; pass the URL as a "
                         f"BuildKit secret instead ({mount})",
                         **where,
                     )
@@ -128,9 +146,9 @@ def _resource(resource: Resource) -> list[Finding]:
             why = "is a Pulumi secret, but build args are stored in the image history in plain text"
         elif (word := secret_word(name)) is not None:
             why = f"looks like a secret ({word}); build args are stored in the image history"
-        elif isinstance(value, str) and _URL_CREDENTIALS.search(value):
+        elif isinstance(value, str) and (carried := url_credentials(value)) is not None:
             why = (
-                "carries credentials in a URL (user:password@); build args are stored in the "
+                f"carries credentials in a URL ({carried}); build args are stored in the "
                 "image history"
             )
         else:

@@ -356,6 +356,38 @@ def test_sec001_reports_secret_names_pulumi_secrets_and_credentials_in_urls() ->
     ]
 
 
+def test_sec001_reads_a_token_written_as_a_urls_user_name() -> None:
+    token = "ghp_" + "A1b2" * 9
+    text = (
+        f"FROM a\nARG REPO=https://{token}@github.com/acme/lib.git\n"
+        f"ENV INDEX=https://{'x' * 40}@pypi.acme/simple\n"
+        "ENV PLAIN=https://git@github.com/acme/lib.git\n"
+        f"ENV IMAGE=docker://{'a' * 40}@sha256:{'b' * 64}\n"
+    )
+    report = check_text(text, Settings(), [RULES["SEC001"]])
+    assert [(v.line, v.message) for v in report.violations] == [
+        (
+            2,
+            "ARG REPO (line 2) carries credentials in a URL (a token as its user name); build "
+            "arg values are kept in the image history; pass the URL as a BuildKit secret "
+            "instead (RUN --mount=type=secret,id=repo)",
+        ),
+        (
+            3,
+            "ENV INDEX (line 3) carries credentials in a URL (a token as its user name); ENV "
+            "values are stored in the image config; pass the URL as a BuildKit secret instead "
+            "(RUN --mount=type=secret,id=index)",
+        ),
+    ]
+    args = {"GIT_URL": f"https://glpat-{'z' * 20}@gitlab.acme/x.git", "OK": "https://git@h/x"}
+    fix = "pass it in the image's secrets and read it with RUN --mount=type=secret,id="
+    assert found([image(buildArgs=args)], "SEC001") == [
+        'docker-build:index:Image "app" passes build arg GIT_URL, which carries credentials in '
+        f"a URL (a token as its user name); {HISTORY}; {fix}GIT_URL",
+    ]
+    assert all(token not in v.message for v in report.violations)  # the value is never shown
+
+
 def test_sec001_when_the_whole_build_args_map_is_secret() -> None:
     wire = {SIG_KEY: SECRET_SIG, "value": {"DB_URL": "x", "MODE": "prod"}}
     assert found([image(buildArgs=wire)], "SEC001") == [
