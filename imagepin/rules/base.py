@@ -18,6 +18,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
+from imagepin.rules.credentials import redact
+
 if TYPE_CHECKING:
     from imagepin.lock import Lock
     from imagepin.rules.dockerfile_model import Dockerfile
@@ -146,7 +148,7 @@ class Rule:
         line: int | None = None,
         resource: str | None = None,
     ) -> Violation:
-        return Violation(self.id, self.severity, message, file, line, resource)
+        return Violation(self.id, self.severity, redact(message), file, line, resource)
 
     def note(
         self,
@@ -156,4 +158,4 @@ class Rule:
         line: int | None = None,
         resource: str | None = None,
     ) -> Note:
-        return Note(self.id, message, file, line, resource)
+        return Note(self.id, redact(message), file, line, resource)

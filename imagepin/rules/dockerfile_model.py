@@ -1,10 +1,9 @@
 """A Dockerfile as the rules read it, parsed by BuildKit's own parser (the `dockerfile` package).
 
 The parser handles line continuations, heredocs, JSON and shell forms, `# escape=` and parser
-directives; on top of it this module builds what the rules need: stages (`FROM ... AS name`,
-`--platform`, a stage built on an earlier one), `ARG` substitution in `FROM` (global `ARG`
-defaults, overridden by build args; `${VAR:-default}` and friends), the variables in scope at each
-instruction, and the suppression comments.
+directives; this module builds what the rules need on top: stages (`FROM ... AS name`, `--platform`,
+a stage built on an earlier one), `ARG` substitution in `FROM` (global defaults, overridden by build
+args; `${VAR:-default}`...), the variables in scope at each instruction, and suppression comments.
 
     df = Dockerfile.parse(text, file="Dockerfile", build_args={"PY": "3.12"})
     df.final.ref          # ImageReference of the final stage's base, or None
@@ -23,6 +22,7 @@ import dockerfile as _buildkit
 
 from imagepin.errors import ConfigError
 from imagepin.refs import ImageReference, InvalidReference
+from imagepin.rules.credentials import redact
 from imagepin.rules.suppressions import Suppression, from_comments
 
 Scope = Mapping[str, str | None]
@@ -253,8 +253,8 @@ def _parse(
         commands = _buildkit.parse_string(text)
     except _buildkit.GoParseError as exc:
         raise DockerfileError(
-            f"{where}: not a Dockerfile BuildKit can parse ({exc}); fix it so `docker build` "
-            "accepts it"
+            f"{where}: not a Dockerfile BuildKit can parse ({redact(str(exc))}); fix it so "
+            "`docker build` accepts it"
         ) from None
     _check_buildable(commands, where, _custom_frontend(text))
     args = dict(build_args)

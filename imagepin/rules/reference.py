@@ -34,7 +34,8 @@ The same rules run in three places: `imagepin check --dockerfile PATH...` (any D
   components. A value unknown at preview is skipped with a note, never reported. A value held
   in a Pulumi secret is read, never shown: a finding whose message would show it (or its host,
   repository or tag) keeps only its rule's title, and so does every finding in a Dockerfile
-  that is itself a secret.
+  that is itself a secret. Credentials written into a Dockerfile (`https://user:password@`, a
+  token as a URL's user name, an `Authorization:` header) are masked (`***`) in every message.
 - **Suppressions need a reason.** In a Dockerfile, on the line before the instruction:
   `# imagepin: ignore DF004 -- runs as root to bind port 80 in the legacy box` (several IDs:
   `ignore DF001, DF005 -- reason`). On a component or resource: `suppress={"DF004": "reason"}`,

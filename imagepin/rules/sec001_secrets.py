@@ -1,4 +1,5 @@
-"""SEC001: a secret-looking build arg or ENV, or a Pulumi secret passed as a build arg."""
+"""SEC001: a secret-looking build arg or ENV, a Pulumi secret passed as a build arg, or
+credentials written into a command line (RUN, ADD, CMD...)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import re
 from functools import lru_cache
 
 from imagepin.rules.base import Finding, Rule, Settings, Severity
-from imagepin.rules.dockerfile_model import Dockerfile, unquote
+from imagepin.rules.credentials import credentials
+from imagepin.rules.dockerfile_model import Dockerfile, Instruction, unquote
 from imagepin.rules.resources import BUILD_IMAGE, Resource, build_of
 from imagepin.rules.values import Secret, Unknown, reveal
 
@@ -32,24 +34,6 @@ _NOT_SECRET_KEY = {"PUBLIC", "GPG", "PGP", "ID", "CACHE", "SORT", "PRIMARY", "FO
 """Words that make a plain KEY no secret (`PUBLIC_KEY`, `GPG_KEY`, `KEY_ID`, `CACHE_KEY`, a
 database's `SORT_KEY`); a stronger word
 still wins (`GPG_PRIVATE_KEY`, `PUBLIC_KEY_PASSWORD`)."""
-_URL_CREDENTIALS = re.compile(r"://[^/\s:@]+:[^/\s@]+@")
-_URL_TOKEN = re.compile(
-    r"://(?:(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,}|github_pat_\w{20,}|glpat-[\w-]{20,}"
-    r"|pypi-[\w-]{20,}|npm_[A-Za-z0-9]{20,}|[A-Za-z0-9_-]{32,})@(?!sha256:)"
-)
-"""A token as a URL's user name (`https://ghp_...@github.com/org/repo.git`): a known token
-prefix, or 32 characters or more of token alphabet."""
-
-
-def url_credentials(value: str) -> str | None:
-    """How a URL in `value` carries credentials (`user:password@`, `token@`), or None."""
-    if _URL_CREDENTIALS.search(value):
-        return "user:password@"
-    if _URL_TOKEN.search(value):
-        return "a token as its user name"
-    return None
-
-
 _MOUNT = "RUN --mount=type=secret,id={id}"
 
 
@@ -76,6 +60,9 @@ def secret_word(name: str) -> str | None:
 def _dockerfile(df: Dockerfile) -> list[Finding]:
     found: list[Finding] = []
     for instruction in df.instructions:
+        if instruction.cmd in _COMMAND_LINES:
+            found += _command_line(df, instruction)
+            continue
         pairs: list[tuple[str, str | None]] = []
         if instruction.cmd == "ARG":
             for arg in instruction.value:
@@ -93,7 +80,7 @@ def _dockerfile(df: Dockerfile) -> list[Finding]:
         )
         for name, value in pairs:
             word = secret_word(name)
-            carried = url_credentials(value) if value and word is None else None
+            carried = credentials(value, expanded=True) if value and word is None else None
             if word is None and carried is None:
                 continue
             where = df.at(instruction.start_line)
@@ -111,12 +98,47 @@ def _dockerfile(df: Dockerfile) -> list[Finding]:
                 found.append(
                     RULE.violation(
                         f"{instruction.cmd} {name} (line {instruction.start_line}) carries "
-                        f"credentials in a URL ({carried}); {kind}; pass the URL as a "
+                        f"credentials {carried}; {kind}; pass the {_what(carried)} as a "
                         f"BuildKit secret instead ({mount})",
                         **where,
                     )
                 )
     return found
+
+
+def _what(carried: str | None) -> str:
+    return "URL" if carried and carried.startswith("in a URL") else "value"
+
+
+_COMMAND_LINES = {
+    "RUN": "the image history",
+    "ADD": "the image history",
+    "ONBUILD": "the image config",
+    "CMD": "the image config",
+    "ENTRYPOINT": "the image config",
+    "HEALTHCHECK": "the image config",
+}
+"""Instructions whose text is stored as written, and where."""
+
+
+def _command_line(df: Dockerfile, instruction: Instruction) -> list[Finding]:
+    """Credentials written into a command line (variables there are stored unexpanded)."""
+    carried = credentials(instruction.original)
+    if carried is None:
+        return []
+    stored = _COMMAND_LINES[instruction.cmd]
+    if stored == "the image history":
+        fix = "read them from a BuildKit secret instead (RUN --mount=type=secret,id=credentials)"
+    else:
+        fix = "pass them when the container starts, from the platform's secrets"
+    return [
+        RULE.violation(
+            f"{instruction.cmd} (line {instruction.start_line}) writes credentials {carried} "
+            f"into its command line, which is stored in {stored}, readable by anyone who can "
+            f"pull the image; {fix}",
+            **df.at(instruction.start_line),
+        )
+    ]
 
 
 def _resource(resource: Resource) -> list[Finding]:
@@ -146,11 +168,8 @@ def _resource(resource: Resource) -> list[Finding]:
             why = "is a Pulumi secret, but build args are stored in the image history in plain text"
         elif (word := secret_word(name)) is not None:
             why = f"looks like a secret ({word}); build args are stored in the image history"
-        elif isinstance(value, str) and (carried := url_credentials(value)) is not None:
-            why = (
-                f"carries credentials in a URL ({carried}); build args are stored in the "
-                "image history"
-            )
+        elif isinstance(value, str) and (carried := credentials(value, expanded=True)) is not None:
+            why = f"carries credentials {carried}; build args are stored in the image history"
         else:
             continue
         found.append(
@@ -173,14 +192,14 @@ def check(subject: object, settings: Settings) -> list[Finding]:
 RULE = Rule(
     id="SEC001",
     severity=Severity.ERROR,
-    title="Secret in a build arg or ENV",
+    title="Secret in a build arg, ENV or command line",
     rationale=(
-        "Build args and ENV values are stored in the image config and history, where anyone "
-        "who can pull the image can read them."
+        "Build args, ENV values and command lines are stored in the image config and history, "
+        "where anyone who can pull the image can read them."
     ),
     fix=(
         "Pass secrets as BuildKit secrets (`secrets=` on the image, "
-        "`RUN --mount=type=secret,id=...`), never as ARG, ENV or build args."
+        "`RUN --mount=type=secret,id=...`), never as ARG, ENV, build args or in a RUN line."
     ),
     scope=("dockerfile", "resource"),
     check=check,

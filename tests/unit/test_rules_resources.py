@@ -388,6 +388,63 @@ def test_sec001_reads_a_token_written_as_a_urls_user_name() -> None:
     assert all(token not in v.message for v in report.violations)  # the value is never shown
 
 
+def test_sec001_reads_credentials_written_into_command_lines() -> None:
+    text = (
+        "FROM a\nRUN pip install --index-url https://deploy:s3cr3t@pypi.acme/simple x\n"
+        'RUN curl -H "Authorization: Bearer sk_live_abc123" https://api.acme/x\n'
+        "ADD https://ghp_AAAAbbbbCCCCddddEEEEffff1234@raw.acme/f /f\n"
+        "RUN pip install --index-url https://$USER:${TOKEN}@pypi.acme/simple y\n"
+        'CMD ["curl", "-H", "PRIVATE-TOKEN: glpat-zzzzzzzzzzzzzzzzzzzz", "https://x"]\n'
+    )
+    report = check_text(text, Settings(), [RULES["SEC001"]])
+    history = "readable by anyone who can pull the image; read them from a BuildKit secret"
+    assert [(v.line, v.message) for v in report.violations] == [
+        (
+            2,
+            "RUN (line 2) writes credentials in a URL (user:password@) into its command line, "
+            f"which is stored in the image history, {history} instead "
+            "(RUN --mount=type=secret,id=credentials)",
+        ),
+        (
+            3,
+            "RUN (line 3) writes credentials in an HTTP header into its command line, which is "
+            f"stored in the image history, {history} instead "
+            "(RUN --mount=type=secret,id=credentials)",
+        ),
+        (
+            4,
+            "ADD (line 4) writes credentials in a URL (a token as its user name) into its "
+            f"command line, which is stored in the image history, {history} instead "
+            "(RUN --mount=type=secret,id=credentials)",
+        ),
+        (
+            6,
+            "CMD (line 6) writes credentials in an HTTP header into its command line, which is "
+            "stored in the image config, readable by anyone who can pull the image; pass them "
+            "when the container starts, from the platform's secrets",
+        ),
+    ]
+
+
+def test_no_finding_shows_a_credential_written_in_a_dockerfile() -> None:
+    """Every message that quotes a command (DF001's fix, DF002, DF003...) masks the credentials
+    in it: messages end up in logs, JSON and SARIF uploaded to code scanning."""
+    text = (
+        "FROM python:3.12\nCOPY . .\n"
+        "RUN pip install --index-url https://deploy:s3cr3t@pypi.acme/simple -r r.txt\n"
+        "RUN uv pip install --extra-index-url https://__token__:glpat-ABCDEFGHIJKLMNOPQRST@g/x y\n"
+        'CMD curl -H "Authorization: Bearer sk_live_abc123" https://api.acme/x\n'
+    )
+    report = check_text(text, Settings())
+    shown = " ".join(f.message for f in (*report.violations, *report.notes))
+    for secret in ("s3cr3t", "glpat-ABCDEFGHIJKLMNOPQRST", "sk_live_abc123"):
+        assert secret not in shown
+    assert "https://deploy:***@pypi.acme/simple" in shown
+    assert "https://__token__:***@g/x" in shown
+    assert "Authorization: Bearer ***" in shown
+    assert {v.rule for v in report.violations} >= {"DF001", "DF002", "DF003", "SEC001"}
+
+
 def test_sec001_when_the_whole_build_args_map_is_secret() -> None:
     wire = {SIG_KEY: SECRET_SIG, "value": {"DB_URL": "x", "MODE": "prod"}}
     assert found([image(buildArgs=wire)], "SEC001") == [
