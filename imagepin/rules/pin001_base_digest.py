@@ -42,9 +42,13 @@ def check(subject: object, settings: Settings) -> list[Finding]:
             continue
         if not stage.is_external:
             continue
-        if stage.ref is None:
+        if stage.ref is None:  # docker build rejects it: not a base anyone can pin
             found.append(
-                RULE.note(f"{from_phrase(stage)} is not checked: {stage.ref_error}", **where)
+                RULE.violation(
+                    f"{from_phrase(stage)} is not a valid image reference, so `docker build` "
+                    f"rejects it: {stage.ref_error}",
+                    **where,
+                )
             )
             continue
         if stage.ref.digest is not None:

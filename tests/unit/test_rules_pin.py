@@ -88,12 +88,25 @@ def test_pin001_notes_what_it_cannot_judge_instead_of_reporting_it() -> None:
             "default, or a build arg unknown at preview)",
         )
     ]
-    assert notes("FROM Python:3\n", "PIN001") == [
+    assert notes("FROM Python:3\n", "PIN001") == []
+
+
+def test_pin001_reports_a_from_docker_would_reject() -> None:
+    assert found(f"FROM Python:3@{A}\nFROM python:3.12-slim-bookworm@sha256:abc\n", "PIN001") == [
         (
             1,
-            "FROM Python:3 in stage 0 is not checked: invalid reference 'Python:3': repository "
-            "name must be lowercase; use 'library/python', not 'library/Python'",
-        )
+            f"FROM Python:3@{A} in stage 0 is not a valid image reference, so `docker build` "
+            f"rejects it: invalid reference 'Python:3@{A}': repository name must be lowercase; "
+            "use 'library/python', not 'library/Python'",
+        ),
+        (
+            2,
+            "FROM python:3.12-slim-bookworm@sha256:abc in stage 1 is not a valid image "
+            "reference, so `docker build` rejects it: invalid reference "
+            "'python:3.12-slim-bookworm@sha256:abc': invalid reference format; digest "
+            "'sha256:abc' is not valid: write it as sha256:<64 lowercase hex> (or "
+            "sha384/sha512)",
+        ),
     ]
 
 
