@@ -65,7 +65,11 @@ def _inside(root: Path) -> Iterator[None]:
 
 
 def run_preview(stack: str, root: Path = Path()) -> Recording:
-    """Record what the project's program registers for `stack`, as `pulumi preview` would."""
+    """Record what the project's program registers for `stack`, as `pulumi preview` would.
+
+    The program's output goes to stderr, its Python prints and whatever it (or a process it
+    starts) writes to file descriptor 1: stdout carries only the JSON or SARIF asked for.
+    """
     root = root.resolve()
     program = root / "__main__.py"
     if not program.is_file() or not (root / "Pulumi.yaml").is_file():
@@ -75,12 +79,12 @@ def run_preview(stack: str, root: Path = Path()) -> Recording:
         )
     path, name = stack_files(root).resolve(stack)
     config, secrets = engine_config(path, root)
+    shown = display_path(program, root)
 
     def run() -> None:
         runpy.run_path(str(program), run_name="__main__")
 
-    # the program's own prints go to stderr: stdout carries the JSON or SARIF asked for
-    with _inside(root), contextlib.redirect_stdout(sys.stderr):
+    with _inside(root), _stdout_fd_to_stderr(), contextlib.redirect_stdout(sys.stderr):
         try:
             return record(
                 run,
@@ -92,12 +96,49 @@ def run_preview(stack: str, root: Path = Path()) -> Recording:
             )
         except ImagepinError:
             raise  # already names the file, key or reference and the fix
+        except SystemExit as exc:
+            raise ConfigError(
+                f"{shown}: the program exited ({_exit_code(exc)}) before it finished for stack "
+                f"{name}{_where(exc, root)}; nothing it would register after that is recorded or "
+                "checked: remove the sys.exit call (raise an exception to make the program fail)"
+            ) from None
         except Exception as exc:
             raise ConfigError(
-                f"{display_path(program, root)}: the program failed for stack {name}"
+                f"{shown}: the program failed for stack {name}"
                 f"{_where(exc, root)}: {type(exc).__name__}: {exc}; fix the program (`imagepin "
                 f"preview --stack {name}` runs it the same way)"
             ) from None
+
+
+def _exit_code(exc: SystemExit) -> str:
+    """`code 3`, as the process would have exited; `sys.exit("msg")` exits 1 with the message."""
+    if exc.code is None or isinstance(exc.code, int):
+        return f"code {int(exc.code or 0)}"
+    return f"code 1: {exc.code}"
+
+
+@contextmanager
+def _stdout_fd_to_stderr() -> Iterator[None]:
+    """File descriptor 1 pointed at stderr while inside, then back (also on errors).
+
+    `redirect_stdout` moves only Python's `sys.stdout`: a subprocess the program starts, or
+    `os.write(1, ...)`, writes to the descriptor."""
+    if sys.stdout is not None:
+        sys.stdout.flush()  # what was printed before goes where it was meant to
+    try:
+        saved = os.dup(1)
+    except OSError:  # no descriptor 1 (closed): nothing to keep clean
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        if sys.__stdout__ is not None:
+            with contextlib.suppress(OSError, ValueError):
+                sys.__stdout__.flush()  # written during the run: to stderr, where fd 1 points
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _where(exc: BaseException, root: Path) -> str:

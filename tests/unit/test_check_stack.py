@@ -4,9 +4,13 @@ resource it registers checked with the stack's policy config (`policies/config/<
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
+
+from components.cli_preview import run_preview
+from imagepin.errors import ConfigError
 
 from helpers import run_cli
 
@@ -167,3 +171,50 @@ def test_a_program_that_fails_is_a_usage_error_not_a_traceback(
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and result.stdout == ""
     assert error in " ".join(result.stderr.split())
+
+
+@pytest.mark.parametrize(
+    ("tail", "code"),
+    [("sys.exit(0)", "code 0"), ('sys.exit("stop here")', "code 1: stop here"),
+     ("sys.exit(3)", "code 3"), ("sys.exit()", "code 0")],
+)  # fmt: skip
+@pytest.mark.parametrize("command", ["check", "preview"])
+def test_a_program_that_calls_sys_exit_is_a_usage_error(
+    project: Path, tail: str, code: str, command: str
+) -> None:
+    with (project / "__main__.py").open("a") as program:
+        program.write(f"import sys; {tail}\n")
+    result = run_cli(command, "--stack", "test", "--root", str(project), "--format", "json")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert " ".join(result.stderr.split()) == (
+        f"error: __main__.py: the program exited ({code}) before it finished for stack test at "
+        "__main__.py:16; nothing it would register after that is recorded or checked: remove the "
+        "sys.exit call (raise an exception to make the program fail)"
+    )
+
+
+def test_what_the_program_writes_to_file_descriptor_1_goes_to_stderr(project: Path) -> None:
+    with (project / "__main__.py").open("a") as program:
+        program.write(
+            "import os, subprocess, sys\n"
+            'os.write(1, b"written to fd 1\\n")\n'
+            'subprocess.run([sys.executable, "-c", "print(\'from a subprocess\')"], check=True)\n'
+        )
+    code, doc = check(project)  # stdout parses as JSON
+    assert code == 1 and doc["violations"]
+    result = run_cli("check", "--stack", "test", "--root", str(project), "--format", "sarif")
+    assert json.loads(result.stdout)["runs"][0]["results"]
+    assert "written to fd 1\n" in result.stderr and "from a subprocess\n" in result.stderr
+
+
+def test_file_descriptor_1_is_restored_after_the_program_also_when_it_fails(
+    project: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    with (project / "__main__.py").open("a") as program:
+        program.write('import os\nos.write(1, b"during\\n")\nraise RuntimeError("boom")\n')
+    with pytest.raises(ConfigError, match="RuntimeError: boom"):
+        run_preview("test", project)
+    os.write(1, b"after\n")
+    captured = capfd.readouterr()
+    assert captured.out == "after\n"
+    assert "during\n" in captured.err
