@@ -23,7 +23,7 @@ import yaml
 from rich.table import Table
 
 from components.preview import SECRET, Recording, record
-from imagepin.config_files import display_path, read_stack_file, stack_files
+from imagepin.config_files import display_path, program_file, read_stack_file, stack_files
 from imagepin.console import out
 from imagepin.errors import ConfigError, ImagepinError
 
@@ -71,12 +71,7 @@ def run_preview(stack: str, root: Path = Path()) -> Recording:
     starts) writes to file descriptor 1: stdout carries only the JSON or SARIF asked for.
     """
     root = root.resolve()
-    program = root / "__main__.py"
-    if not program.is_file() or not (root / "Pulumi.yaml").is_file():
-        raise ConfigError(
-            f"{root}: no Pulumi program here (Pulumi.yaml and __main__.py); run from the project "
-            "root or pass --root"
-        )
+    program = program_file(root)
     path, name = stack_files(root).resolve(stack)
     config, secrets = engine_config(path, root)
     shown = display_path(program, root)

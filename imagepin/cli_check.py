@@ -7,9 +7,11 @@
 
 `--stack NAME` runs the program under Pulumi's mock monitor (as `imagepin preview` does: no CLI,
 cloud or credentials) and checks every resource it registers, with the rule settings and
-enforcement of `policies/config/<stack>.json` (the policy pack's config for that stack).
+enforcement of `policies/config/<stack>.json` (the policy pack's config for that stack,
+validated as the engine would).
 Exit codes: 0 no failing violation, 1 an error (with --strict: or a warning), 2 usage errors
-(a missing file, an unparsable Dockerfile, a stack the program cannot run, a bad option).
+(a missing file, an unparsable Dockerfile, a bad policy config, a stack the program cannot run
+or that exits on its own, a bad option).
 """
 
 from __future__ import annotations
@@ -30,13 +32,14 @@ from imagepin.check import (
     render_json,
     render_text,
 )
+from imagepin.config_files import program_file, stack_files
 from imagepin.console import parse_date
 from imagepin.errors import ConfigError
 from imagepin.lock import DEFAULT_PATH, Lock
+from imagepin.policy_config import PolicyConfig
 from imagepin.rules import RULES, Settings, Severity
 from imagepin.rules.base import Violation
 from imagepin.rules.reference import markdown
-from imagepin.rules.settings_schema import stack_levels, stack_policy
 from imagepin.sarif import render_sarif
 
 
@@ -78,9 +81,15 @@ def _stack_report(
     """(report, what was checked, the stack file for SARIF) for the resources `stack` records.
 
     The program runs under Pulumi's mock monitor (`imagepin preview`); the rules read
-    `policies/config/<stack>.json`, the config the policy pack gets for that stack, with the
-    command line's --lock / --allow-registry / --allow-prerelease on top.
+    `policies/config/<stack>.json`, the config the policy pack gets for that stack (checked
+    first, as the engine would), with the command line's --lock / --allow-registry /
+    --allow-prerelease on top.
     """
+    root = root.resolve()
+    program_file(root)
+    _, name = stack_files(root).resolve(stack)
+    policy = PolicyConfig.load(root, name)
+    enabled, per_rule = policy.rules(search=[root], today=on)
     try:
         runner = importlib.import_module("components.cli_preview")
     except ImportError as exc:
@@ -90,23 +99,12 @@ def _stack_report(
             "(`pip install -e .`) or check Dockerfiles with --dockerfile"
         ) from None
     recording = runner.run_preview(stack, root)
-    root = root.resolve()
-    policy_file = root / "policies" / "config" / f"{recording.stack}.json"
-    document: dict[str, object] = {}
-    if policy_file.is_file():
-        try:
-            document = json.loads(policy_file.read_text(encoding="utf-8"))
-        except ValueError as exc:
-            raise ConfigError(
-                f"{policy_file}: not valid JSON ({exc}); fix the policy config"
-            ) from None
-    enabled, per_rule = stack_policy(document, search=[root], today=on)
     per_rule = {rule: overrides.apply(s, root) for rule, s in per_rule.items()}
     settings = overrides.apply(Settings(today=on), root)
     # registration order varies between runs (resources are registered concurrently): sort
     resources = sorted(recording.resources, key=lambda r: (r.name, r.type))
     report = check_resources(resources, settings, [RULES[r] for r in enabled], per_rule=per_rule)
-    report = _at_levels(report, stack_levels(document))
+    report = _at_levels(report, policy.levels)
     shown = f"stack {recording.stack} ({len(recording.resources)} resources)"
     stack_file = next(
         (

@@ -63,6 +63,17 @@ class StackFiles:
         return path, name
 
 
+def program_file(root: Path) -> Path:
+    """The project's Pulumi program, `__main__.py` beside `Pulumi.yaml` (else a `ConfigError`)."""
+    program = root / "__main__.py"
+    if not program.is_file() or not (root / "Pulumi.yaml").is_file():
+        raise ConfigError(
+            f"{root}: no Pulumi program here (Pulumi.yaml and __main__.py); run from the project "
+            "root or pass --root"
+        )
+    return program
+
+
 def stack_files(root: Path) -> StackFiles:
     project = root / "Pulumi.yaml"
     folder = root

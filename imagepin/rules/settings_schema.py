@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from imagepin.errors import ConfigError
 from imagepin.lock import DEFAULT_PATH, Lock
@@ -152,7 +152,9 @@ def _strings(value: Any) -> tuple[str, ...]:
     return ()
 
 
-LEVELS = ("advisory", "mandatory", "remediate", "disabled")
+Level = Literal["advisory", "mandatory", "remediate", "disabled"]
+"""A policy's enforcement level, as the Pulumi engine takes it."""
+LEVELS: tuple[str, ...] = get_args(Level)
 
 
 def stack_levels(document: Mapping[str, Any]) -> dict[str, str]:

@@ -11,8 +11,11 @@ import pytest
 
 from components.cli_preview import run_preview
 from imagepin.errors import ConfigError
+from imagepin.policy_config import PolicyConfig
+from imagepin.rules import RULES
+from imagepin.rules.settings_schema import CONFIG
 
-from helpers import run_cli
+from helpers import ROOT, run_cli
 
 PROGRAM = """\
 import pulumi
@@ -130,20 +133,95 @@ def test_the_stacks_enforcement_levels_set_what_fails(project: Path) -> None:
     assert check(project)[0] == 0  # everything advisory: nothing fails
 
 
+FILE = "policies/config/test.json"
+EXAMPLE = '{"all": "advisory", "PIN001": {"enforcementLevel": "mandatory"}}'
+LEVELS = "advisory, mandatory, remediate, disabled"
+
+
 @pytest.mark.parametrize(
     ("config", "error"),
     [
-        ({"PIN999": "mandatory"}, "'PIN999' is not a rule ID (a typo configures nothing)"),
-        ({"PIN001": "sometimes"}, "PIN001: enforcementLevel 'sometimes' is not one of advisory,"),
+        ({"PIN999": "mandatory"}, f"{FILE}: 'PIN999' is not a rule ID (a typo configures nothing); "
+         "`imagepin rules` lists them"),
+        ({"PIN001": "sometimes"}, f"{FILE}: PIN001: 'sometimes' is not an enforcement level; use "
+         f"one of {LEVELS}"),
+        ([], f"{FILE}: expected a JSON object of rule IDs (or \"all\") to enforcement levels or "
+         f"settings, got a list; write e.g. {EXAMPLE}"),
+        ("x", f"{FILE}: expected a JSON object of rule IDs (or \"all\") to enforcement levels or "
+         f"settings, got the string 'x'; write e.g. {EXAMPLE}"),
+        ({"PY001": []}, f"{FILE}: PY001: expected an enforcement level ({LEVELS}) or a mapping of "
+         "enforcementLevel and the rule's settings, got a list; write e.g. \"PY001\": "
+         '"mandatory" or "PY001": {"enforcementLevel": "mandatory"}'),
+        ({"all": None}, f"{FILE}: all: expected an enforcement level ({LEVELS}) or a mapping of "
+         'enforcementLevel, got nothing (null); write e.g. "all": "mandatory"'),
+        ({"REG001": {"allowedRegistries": [5]}}, f"{FILE}: REG001.allowedRegistries[0]: expected "
+         'a string, got the number 5; for example "allowedRegistries": ["docker.io", '
+         '"*.dkr.ecr.*.amazonaws.com"]'),
+        ({"REG001": {"allowedRegistries": "docker.io"}}, f"{FILE}: REG001.allowedRegistries: "
+         "expected a list, got the string 'docker.io'; for example \"allowedRegistries\": "
+         '["docker.io", "*.dkr.ecr.*.amazonaws.com"]'),
+        ({"PY002": {"allowPrerelease": "yes"}}, f"{FILE}: PY002.allowPrerelease: expected true or "
+         "false, got the string 'yes'; for example \"allowPrerelease\": true"),
+        ({"PIN001": {"lockfile": "images.lock"}}, f"{FILE}: PIN001.lockfile: unknown key; did you "
+         "mean 'lockFile'?"),
+        ({"all": "mandatry"}, f"{FILE}: all: 'mandatry' is not an enforcement level; use one of "
+         f"{LEVELS}; did you mean 'mandatory'?"),
+        ({"all": {"enforcementLevel": "advisory", "allowPrerelease": True}}, f"{FILE}: "
+         "all.allowPrerelease: unknown key; `all` sets only enforcementLevel (set settings per "
+         "rule)"),
+        ({"ARCH001": {"enforcementLevel": 1}}, f"{FILE}: ARCH001.enforcementLevel: 1 is not an "
+         f"enforcement level; use one of {LEVELS}"),
+        ({"PIN001": {"allowedRegistries": ["docker.io"]}}, f"{FILE}: PIN001: policy config key "
+         "'allowedRegistries' does nothing on this policy (it reads lockFile); set it on the "
+         "policy of the rule that uses it (docs/RULES.md lists each rule's keys)"),
+        ({"PIN002": {"lockFile": "nope.lock"}}, f"{FILE}: PIN002: lockFile 'nope.lock' was not "
+         "found (looked in nope.lock, "),
     ],
-)
-def test_a_policy_config_mistake_is_a_usage_error(
-    project: Path, config: dict[str, str], error: str
+)  # fmt: skip
+def test_a_policy_config_mistake_is_a_usage_error_naming_the_file_and_key(
+    project: Path, config: object, error: str
 ) -> None:
     (project / "policies" / "config" / "test.json").write_text(json.dumps(config))
+    result = run_cli(
+        "check", "--stack", "test", "--root", str(project), "--format", "sarif", cwd=project
+    )
+    assert (result.returncode, result.stdout) == (2, "")  # no SARIF for CI to read as a result
+    assert "Traceback" not in result.stderr
+    assert " ".join(result.stderr.split()).startswith(f"error: {error}")
+
+
+def test_the_policy_config_is_checked_before_the_program_runs(project: Path) -> None:
+    (project / "__main__.py").write_text('raise RuntimeError("the program ran")\n')
+    (project / "policies" / "config" / "test.json").write_text('{"all": "mandatry"}')
     result = run_cli("check", "--stack", "test", "--root", str(project))
-    assert result.returncode == 2
-    assert error in " ".join(result.stderr.split())
+    assert result.returncode == 2 and "the program ran" not in result.stderr
+    assert f"{FILE}: all: 'mandatry' is not an enforcement level" in result.stderr
+
+
+def test_a_policy_config_that_is_not_json_names_the_file(project: Path) -> None:
+    (project / "policies" / "config" / "test.json").write_text('{"all": advisory}')
+    result = run_cli("check", "--stack", "test", "--root", str(project))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert " ".join(result.stderr.split()) == (
+        f"error: {FILE}: not valid JSON (Expecting value: line 1 column 9 (char 8)); fix the "
+        "policy config"
+    )
+
+
+@pytest.mark.parametrize("key", sorted(key for key, _ in CONFIG.values()))
+def test_every_setting_of_the_pack_schema_is_type_checked(key: str) -> None:
+    schema = dict(CONFIG.values())[key]
+    wrong = 5 if schema["type"] != "boolean" else "yes"
+    rule = next(r.id for r in RULES.values() if key in (CONFIG[f][0] for f in r.config))
+    with pytest.raises(ConfigError) as info:
+        PolicyConfig.parse({rule: {key: wrong}}, "p.json")
+    assert str(info.value).startswith(f"p.json: {rule}.{key}: expected ")
+    assert f'; for example "{key}": ' in str(info.value)
+
+
+def test_the_shipped_policy_configs_are_valid() -> None:
+    for stack in ("dev", "staging", "prod"):
+        assert PolicyConfig.load(ROOT, stack).levels
 
 
 def test_the_programs_prints_never_reach_the_report(project: Path) -> None:
