@@ -22,10 +22,12 @@ from typing import Any
 import yaml
 from rich.table import Table
 
+from components._lock import lock_for_run
 from components.preview import SECRET, Recording, record
 from imagepin.config_files import display_path, program_file, read_stack_file, stack_files
 from imagepin.console import out
 from imagepin.errors import ConfigError, ImagepinError
+from imagepin.lock import Lock
 
 
 def engine_config(path: Path, root: Path) -> tuple[dict[str, str], list[str]]:
@@ -64,11 +66,12 @@ def _inside(root: Path) -> Iterator[None]:
         os.chdir(before)
 
 
-def run_preview(stack: str, root: Path = Path()) -> Recording:
+def run_preview(stack: str, root: Path = Path(), lock: Lock | None = None) -> Recording:
     """Record what the project's program registers for `stack`, as `pulumi preview` would.
 
-    The program's output goes to stderr, its Python prints and whatever it (or a process it
-    starts) writes to file descriptor 1: stdout carries only the JSON or SARIF asked for.
+    With `lock`, the components pin from it instead of their `lock_file` (`--lock PATH`). The
+    program's output goes to stderr, its Python prints and whatever it (or a process it starts)
+    writes to file descriptor 1: stdout carries only the JSON or SARIF asked for.
     """
     root = root.resolve()
     program = program_file(root)
@@ -79,7 +82,12 @@ def run_preview(stack: str, root: Path = Path()) -> Recording:
     def run() -> None:
         runpy.run_path(str(program), run_name="__main__")
 
-    with _inside(root), _stdout_fd_to_stderr(), contextlib.redirect_stdout(sys.stderr):
+    with (
+        _inside(root),
+        _stdout_fd_to_stderr(),
+        contextlib.redirect_stdout(sys.stderr),
+        lock_for_run(lock),
+    ):
         try:
             return record(
                 run,

@@ -25,10 +25,11 @@ from typing import Any, TypedDict
 import pulumi
 import pulumi_docker_build as db
 
+from components._lock import load_lock
 from imagepin.dockerfile import ImageSpec, base_labels, render, render_dockerignore
 from imagepin.dockerfile_spec import DEFAULT_PLATFORMS
 from imagepin.errors import ConfigError, LockError
-from imagepin.lock import DEFAULT_PATH, Lock
+from imagepin.lock import DEFAULT_PATH
 from imagepin.lock import atomic_write as _atomic_write
 from imagepin.refs import ImageReference, InvalidReference
 
@@ -186,7 +187,7 @@ class PythonImage(pulumi.ComponentResource):
         if args.get("cache_repository") is not None:
             _check_repository(name, args["cache_repository"], "cache_repository")
         try:
-            lock = Lock.load(args.get("lock_file", DEFAULT_PATH))
+            lock = load_lock(args.get("lock_file", DEFAULT_PATH))
         except LockError as exc:  # missing or corrupt: say which arg names it
             raise LockError(f"PythonImage {name!r}: lock_file: {exc}") from None
         text = render(spec, lock)

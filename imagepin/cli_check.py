@@ -2,13 +2,13 @@
 
     $ imagepin check --dockerfile Dockerfile [more/Dockerfile...] [--format text|json|sarif]
                      [--strict] [--lock images.lock] [--allow-registry HOST]... [--allow-prerelease]
-    $ imagepin check --stack prod [--root .] [--format sarif]
+    $ imagepin check --stack prod [--root .] [--lock images.lock] [--format sarif]
     $ imagepin rules [--markdown | --json]
 
 `--stack NAME` runs the program under Pulumi's mock monitor (as `imagepin preview` does: no CLI,
 cloud or credentials) and checks every resource it registers, with the rule settings and
 enforcement of `policies/config/<stack>.json` (the policy pack's config for that stack,
-validated as the engine would).
+validated as the engine would); `--lock` is then also the lock the program's components pin from.
 Exit codes: 0 no failing violation, 1 an error (with --strict: or a warning), 2 usage errors
 (a missing file, an unparsable Dockerfile, a bad policy config, a stack the program cannot run
 or that exits on its own, a bad option).
@@ -35,7 +35,7 @@ from imagepin.check import (
 from imagepin.config_files import program_file, stack_files
 from imagepin.console import parse_date
 from imagepin.errors import ConfigError
-from imagepin.lock import DEFAULT_PATH, Lock
+from imagepin.lock import DEFAULT_PATH, Lock, load_option
 from imagepin.policy_config import PolicyConfig
 from imagepin.rules import RULES, Settings, Severity
 from imagepin.rules.base import Violation
@@ -52,9 +52,7 @@ class Format(StrEnum):
 def _lock(path: Path | None) -> Lock | None:
     if path is None:
         return Lock.load(DEFAULT_PATH) if DEFAULT_PATH.is_file() else None
-    if not path.is_file():
-        raise ConfigError(f"{path}: no such lock file (--lock); give the path of images.lock")
-    return Lock.load(path)
+    return load_option(path)
 
 
 @dataclass(frozen=True)
@@ -80,16 +78,16 @@ def _stack_report(
 ) -> tuple[Report, str, str]:
     """(report, what was checked, the stack file for SARIF) for the resources `stack` records.
 
-    The program runs under Pulumi's mock monitor (`imagepin preview`); the rules read
-    `policies/config/<stack>.json`, the config the policy pack gets for that stack (checked
-    first, as the engine would), with the command line's --lock / --allow-registry /
-    --allow-prerelease on top.
+    The program runs under Pulumi's mock monitor (`imagepin preview`), its components pinning
+    from --lock when given; the rules read `policies/config/<stack>.json`, the config the policy
+    pack gets for that stack (checked first, as the engine would), with the command line's
+    --lock (in place of its lockFile) / --allow-registry / --allow-prerelease on top.
     """
     root = root.resolve()
     program_file(root)
     _, name = stack_files(root).resolve(stack)
     policy = PolicyConfig.load(root, name)
-    enabled, per_rule = policy.rules(search=[root], today=on)
+    enabled, per_rule = policy.rules(search=[root], today=on, lock_given=overrides.lock is not None)
     try:
         runner = importlib.import_module("components.cli_preview")
     except ImportError as exc:
@@ -98,7 +96,7 @@ def _stack_report(
             f"pulumi, which cannot be imported here ({exc}); install the project "
             "(`pip install -e .`) or check Dockerfiles with --dockerfile"
         ) from None
-    recording = runner.run_preview(stack, root)
+    recording = runner.run_preview(stack, root, overrides.lock)
     per_rule = {rule: overrides.apply(s, root) for rule, s in per_rule.items()}
     settings = overrides.apply(Settings(today=on), root)
     # registration order varies between runs (resources are registered concurrently): sort
@@ -148,7 +146,8 @@ def check_command(
     lock: Path | None = typer.Option(
         None,
         "--lock",
-        help="images.lock to compare pinned digests with (default: ./images.lock if present).",
+        help="images.lock to compare pinned digests with (default: ./images.lock if present); "
+        "with --stack also the lock the program's components pin from.",
         dir_okay=False,
         show_default=False,
     ),

@@ -366,3 +366,10 @@ def exclusive(path: Path | str, timeout: float = 60.0) -> Iterator[None]:
         yield
     finally:
         guard.release()
+
+
+def load_option(path: Path, option: str = "--lock") -> Lock:
+    """The lock a command-line option names; a missing file is an error naming the option."""
+    if not path.is_file():
+        raise LockError(f"{path}: no such lock file ({option}); give the path of images.lock")
+    return Lock.load(path)

@@ -106,13 +106,23 @@ class PolicyConfig:
             raise ConfigError(f"{self.shown}: {exc}") from None
 
     def rules(
-        self, *, search: Sequence[Path] = (), today: date | None = None
+        self, *, search: Sequence[Path] = (), today: date | None = None, lock_given: bool = False
     ) -> tuple[list[str], dict[str, Settings]]:
-        """(rules to run, settings per rule), as `stack_policy` reads them."""
+        """(rules to run, settings per rule); `lock_given`: the command line names the lock,
+        so each `lockFile` is left unread (it would be replaced anyway)."""
+        document = self.document
+        if lock_given:
+            document = {k: _without_lock(v) for k, v in document.items()}
         try:
-            return stack_policy(self.document, search=search, today=today)
+            return stack_policy(document, search=search, today=today)
         except ConfigError as exc:
             raise ConfigError(f"{self.shown}: {exc}") from None
+
+
+def _without_lock(entry: Any) -> Any:
+    if not isinstance(entry, Mapping):
+        return entry
+    return {k: v for k, v in entry.items() if k != "lockFile"}
 
 
 def _check_entry(key: str, value: object, shown: str) -> None:

@@ -164,3 +164,27 @@ def test_preview_errors_exit_2_naming_the_fix(project: Path, tmp_path: Path) -> 
     unlocked = run_cli("preview", "--stack", "dev", "--root", str(copy))
     assert unlocked.returncode == 2
     assert "imagepin lock add" in unlocked.stderr and "Traceback" not in unlocked.stderr
+
+
+def test_lock_option_is_the_lock_the_program_pins_from(project: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "p"
+    shutil.copytree(project, copy)
+    shutil.copytree(ROOT / "policies" / "config", copy / "policies" / "config")  # lockFile set
+    lock = tmp_path / "elsewhere" / "images.lock"
+    lock.parent.mkdir()
+    (copy / "images.lock").rename(lock)
+    where = ("--root", str(copy), "--lock", str(lock))
+    checked = run_cli("check", "--stack", "prod", *where, "--format", "json", "--on", "2026-11-25")
+    assert checked.returncode == 0, checked.stderr
+    assert json.loads(checked.stdout)["violations"] == []
+    shown = run_cli("preview", "--stack", "dev", *where, "--format", "json")
+    assert shown.returncode == 0, shown.stderr
+    build = next(r for r in json.loads(shown.stdout)["resources"] if r["name"] == "service-build")
+    pinned = Lock.load(lock).pin("python:3.12-slim-bookworm")
+    assert f"\nFROM {pinned}" in build["inputs"]["dockerfile"]["inline"]
+    for command in ("check", "preview"):
+        missing = run_cli(command, "--stack", "dev", "--lock", "nope.lock", cwd=copy)
+        assert (missing.returncode, missing.stdout) == (2, "")
+        assert missing.stderr == (
+            "error: nope.lock: no such lock file (--lock); give the path of images.lock\n"
+        )
