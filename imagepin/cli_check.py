@@ -181,7 +181,7 @@ def check_command(
             _lock(lock) if lock is not None else None, tuple(allow_registry), allow_prerelease
         )
         report, checked, stack_file = _stack_report(stack, root, overrides, when)
-        _print(report, output_format, checked, default_uri=stack_file)
+        _print(report, output_format, checked, default_uri=stack_file, base=root)
         raise typer.Exit(report.exit_code(strict))
     if not files:
         raise typer.BadParameter(
@@ -201,12 +201,16 @@ def check_command(
 
 
 def _print(
-    report: Report, output_format: Format, checked: str, default_uri: str | None = None
+    report: Report,
+    output_format: Format,
+    checked: str,
+    default_uri: str | None = None,
+    base: Path | None = None,
 ) -> None:
     if output_format is Format.json:
         typer.echo(render_json(report))
     elif output_format is Format.sarif:
-        typer.echo(render_sarif(report, default_uri))
+        typer.echo(render_sarif(report, default_uri, base))
     else:
         typer.echo(render_text(report, checked))
 

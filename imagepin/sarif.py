@@ -1,16 +1,19 @@
 """SARIF 2.1.0 for GitHub code scanning: one run, the rules as `tool.driver.rules` metadata.
 
-Dockerfile violations carry a physical location (the file as given, relative to the working
-directory when possible, and the line). Resource violations carry a logical location (the
-resource), and the physical location of `default_uri` (the program or stack file) when given,
-since code scanning shows results only at a file.
+Dockerfile violations carry a physical location: the file (a relative URI from the working
+directory for a file under it, else an absolute `file://` URI: `artifact_uri`) and the line.
+Resource violations carry a logical location (the resource), and the physical location of
+`default_uri` (the program or stack file, a POSIX path relative to the repository root) when
+given, since code scanning shows results only at a file.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path, PurePosixPath
+import os
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote_from_bytes
 
 from imagepin import __version__
 from imagepin.check import Report
@@ -23,15 +26,30 @@ _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 _SECURITY = {Severity.ERROR: "8.0", Severity.WARNING: "5.0", Severity.INFO: "2.0"}
 
 
-def artifact_uri(file: str) -> str:
-    """A repository-relative POSIX path (relative to the working directory when inside it)."""
-    path = Path(file)
-    if path.is_absolute():
-        try:
-            path = path.relative_to(Path.cwd())
-        except ValueError:
-            return path.as_uri()
-    return str(PurePosixPath(*path.parts)) if path.parts else "."
+def artifact_uri(file: str, base: Path | None = None) -> str:
+    """The `artifactLocation.uri` of a file named relative to `base` (default: the working
+    directory; with --stack, the project root), or absolutely.
+
+    Under `base` (where code scanning runs, at the root of the checkout): a relative URI, the path
+    with `..` folded and each part percent-encoded (`sp%20ace/Dockerfile`, `h%23ash/...`: a raw
+    `#` would start a fragment and a raw `%20` would be read as a space). Elsewhere
+    (`../bad.Dockerfile`): an absolute `file://` URI, which upload-sarif makes relative when it
+    is inside the checkout; a relative `../` cannot be resolved against the repository root.
+    """
+    root = Path(os.path.realpath(Path.cwd() if base is None else base))
+    given = root / file
+    # `..` after a symlink leads where the kernel goes, not where the text says: resolve those;
+    # otherwise a symlinked file keeps the path it was given by
+    absolute = Path(os.path.realpath(given) if ".." in given.parts else os.path.normpath(given))
+    for path in (absolute, Path(os.path.realpath(absolute))):  # /tmp/x when /tmp is a symlink
+        if path.is_relative_to(root):
+            return relative_uri(path.relative_to(root).as_posix())
+    return absolute.as_uri()
+
+
+def relative_uri(posix_path: str) -> str:
+    """A relative POSIX path as a relative URI reference: percent-encoded but for `/`."""
+    return quote_from_bytes(os.fsencode(posix_path), safe="/") if posix_path else "."
 
 
 def rule_metadata(rule: Rule) -> dict[str, Any]:
@@ -54,7 +72,9 @@ def rule_metadata(rule: Rule) -> dict[str, Any]:
     }
 
 
-def _result(v: Violation, index: dict[str, int], default_uri: str | None) -> dict[str, Any]:
+def _result(
+    v: Violation, index: dict[str, int], default_uri: str | None, base: Path | None
+) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": v.rule,
         "level": _LEVEL[v.severity],
@@ -63,7 +83,9 @@ def _result(v: Violation, index: dict[str, int], default_uri: str | None) -> dic
     if v.rule in index:
         result["ruleIndex"] = index[v.rule]
     location: dict[str, Any] = {}
-    uri = artifact_uri(v.file) if v.file else default_uri
+    uri = relative_uri(default_uri) if default_uri else None
+    if v.file:
+        uri = artifact_uri(v.file, base)
     if uri is not None:
         # a resource's finding is anchored at the top of the stack file (code scanning needs a
         # line); the fingerprint keeps two resources' findings apart there
@@ -87,7 +109,11 @@ def _notification(note: Note, index: dict[str, int]) -> dict[str, Any]:
     return found
 
 
-def to_sarif(report: Report, default_uri: str | None = None) -> dict[str, Any]:
+def to_sarif(
+    report: Report, default_uri: str | None = None, base: Path | None = None
+) -> dict[str, Any]:
+    """The SARIF log of `report`; file names are relative to `base` (default: the working
+    directory), `default_uri` locates findings that have no file (see the module's doc)."""
     rules = list(RULES.values())
     index = {rule.id: i for i, rule in enumerate(rules)}
     return {
@@ -104,7 +130,7 @@ def to_sarif(report: Report, default_uri: str | None = None) -> dict[str, Any]:
                         "rules": [rule_metadata(rule) for rule in rules],
                     }
                 },
-                "results": [_result(v, index, default_uri) for v in report.violations],
+                "results": [_result(v, index, default_uri, base) for v in report.violations],
                 "invocations": [
                     {
                         "executionSuccessful": True,
@@ -118,5 +144,5 @@ def to_sarif(report: Report, default_uri: str | None = None) -> dict[str, Any]:
     }
 
 
-def render_sarif(report: Report, default_uri: str | None = None) -> str:
-    return json.dumps(to_sarif(report, default_uri), indent=2)
+def render_sarif(report: Report, default_uri: str | None = None, base: Path | None = None) -> str:
+    return json.dumps(to_sarif(report, default_uri, base), indent=2)

@@ -4,6 +4,7 @@ scanning, the rules reference that docs/RULES.md must match."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import jsonschema
@@ -303,6 +304,9 @@ def test_sarif_locates_resource_violations_logically() -> None:
     ]
     assert result["partialFingerprints"] == {"imagepin/v1": "OPS002:__main__.py:0:web"}
     jsonschema.validate(to_sarif(report), SARIF_SUBSET)
+    (result,) = to_sarif(report, default_uri="stacks/Pulumi.a b.yaml")["runs"][0]["results"]
+    uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "stacks/Pulumi.a%20b.yaml"
 
 
 # --- imagepin rules ----------------------------------------------------------------------------
@@ -325,3 +329,44 @@ def test_docs_rules_md_is_what_imagepin_rules_markdown_prints() -> None:
     assert (ROOT / "docs" / "RULES.md").read_text() == result.stdout, (
         "docs/RULES.md is stale: run `imagepin rules --markdown > docs/RULES.md`"
     )
+
+
+def sarif_uris(result: subprocess.CompletedProcess[str]) -> list[str]:
+    """Each result's artifact URI, once each, in order."""
+    results = json.loads(result.stdout)["runs"][0]["results"]
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results]
+    return list(dict.fromkeys(uris))
+
+
+def test_sarif_uris_are_percent_encoded_and_normalised(files: Path) -> None:
+    for name in ("sp ace", "h#ash", "pct%20", "ünï"):
+        (files / name).mkdir()
+        (files / name / "Dockerfile").write_text(BAD)
+    given = ["sp ace/Dockerfile", "h#ash/Dockerfile", "pct%20/Dockerfile", "ünï/Dockerfile"]
+    result = run_cli("check", *given, "--format", "sarif", cwd=files)
+    assert result.returncode == 1, result.stderr
+    assert sarif_uris(result) == [
+        "sp%20ace/Dockerfile",  # a raw space is no URI
+        "h%23ash/Dockerfile",  # a raw # would start a fragment
+        "pct%2520/Dockerfile",  # a raw %20 would be read as a space
+        "%C3%BCn%C3%AF/Dockerfile",
+    ]
+    folded = run_cli("check", "good/../bad/./Dockerfile", "--format", "sarif", cwd=files)
+    assert sarif_uris(folded) == ["bad/Dockerfile"]
+    # outside the working directory: an absolute file URI, which upload-sarif can resolve
+    outside = run_cli("check", "../bad/Dockerfile", "--format", "sarif", cwd=files / "good")
+    assert sarif_uris(outside) == [(files.resolve() / "bad" / "Dockerfile").as_uri()]
+    assert sarif_uris(outside)[0].startswith("file:///")
+    inside = run_cli("check", str(files / "bad" / "Dockerfile"), "--format", "sarif", cwd=files)
+    assert sarif_uris(inside) == ["bad/Dockerfile"]
+
+
+def test_with_a_stack_file_uris_are_relative_to_the_project_root(tmp_path: Path) -> None:
+    from imagepin.check import Report
+    from imagepin.rules.base import Severity, Violation
+    from imagepin.sarif import to_sarif
+
+    found = Violation("DF002", Severity.WARNING, "shell form", "app/../app/Dockerfile", 3, "app")
+    (result,) = to_sarif(Report((found,)), "Pulumi.yaml", base=tmp_path)["runs"][0]["results"]
+    location = result["locations"][0]["physicalLocation"]
+    assert location == {"artifactLocation": {"uri": "app/Dockerfile"}, "region": {"startLine": 3}}
