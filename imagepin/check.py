@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from imagepin.errors import ConfigError
+from imagepin.check_files import read_all
 from imagepin.rules import RULES, SUPPRESSION_RULES
 from imagepin.rules.base import Finding, Note, Rule, Settings, Severity, Violation
 from imagepin.rules.dockerfile_model import Dockerfile
@@ -169,21 +169,11 @@ def check_text(
 def check_dockerfile_paths(
     paths: Sequence[str | Path], settings: Settings, rules: Iterable[Rule] | None = None
 ) -> Report:
-    """Read and check each Dockerfile; an unreadable or unparsable file is a `ConfigError`."""
+    """Read and check each Dockerfile. Files that cannot be read or parsed are a `ConfigError`
+    naming each of them (`check_files.read_all`), raised before anything is checked."""
     report = Report()
-    for path in paths:
-        name = str(path)
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ConfigError(f"{name}: no such file; give the path of a Dockerfile") from None
-        except IsADirectoryError:
-            raise ConfigError(
-                f"{name}: is a directory; give the Dockerfile in it ({Path(name) / 'Dockerfile'})"
-            ) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{name}: cannot read the Dockerfile ({exc})") from None
-        report += check_dockerfile(Dockerfile.parse(text, file=name), settings, rules)
+    for dockerfile in read_all(paths):
+        report += check_dockerfile(dockerfile, settings, rules)
     return report
 
 

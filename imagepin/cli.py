@@ -69,7 +69,8 @@ def main() -> None:
     try:
         build_app([command] if command in COMMANDS else list(COMMANDS))()
     except ImagepinError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        for message in exc.messages():
+            err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
 
 

@@ -32,6 +32,7 @@ from imagepin.check import (
     render_json,
     render_text,
 )
+from imagepin.check_files import unique
 from imagepin.config_files import program_file, stack_files
 from imagepin.console import parse_date
 from imagepin.errors import ConfigError
@@ -172,7 +173,7 @@ def check_command(
     ),
 ) -> None:
     """Check Dockerfiles (or a stack) against the imagepin rules."""
-    files = list(dict.fromkeys([*dockerfile, *(paths or [])]))  # each file once, in order
+    files = unique([*dockerfile, *(paths or [])])  # each file once, as first spelled
     when = parse_date(on)
     if stack is not None:
         if files:

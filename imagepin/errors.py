@@ -12,9 +12,25 @@ class ImagepinError(Exception):
 
     exit_code: int = 2
 
+    def messages(self) -> list[str]:
+        """What the CLI prints, one `error:` line each."""
+        return [str(self)]
+
 
 class ConfigError(ImagepinError, ValueError):
     """A configuration file, key or command-line value is wrong."""
+
+
+class ConfigErrors(ConfigError):  # noqa: N818 (several ConfigErrors)
+    """Several `ConfigError`s found in one pass (every Dockerfile that cannot be read, not only
+    the first), reported together: one line each."""
+
+    def __init__(self, errors: list[ConfigError]) -> None:
+        super().__init__("\n".join(map(str, errors)))
+        self.errors = tuple(errors)
+
+    def messages(self) -> list[str]:
+        return [str(e) for e in self.errors]
 
 
 class RegistryError(ImagepinError):

@@ -13,7 +13,7 @@ import pytest
 from imagepin.rules import RULES
 from imagepin.rules.reference import markdown
 
-from helpers import ROOT, run_cli
+from helpers import IMAGEPIN, ROOT, run_cli
 
 A = "sha256:" + "a" * 64
 GOOD = f'FROM python:3.12-slim-bookworm@{A}\nUSER 10001\nCMD ["python", "-m", "app"]\n'
@@ -370,3 +370,86 @@ def test_with_a_stack_file_uris_are_relative_to_the_project_root(tmp_path: Path)
     (result,) = to_sarif(Report((found,)), "Pulumi.yaml", base=tmp_path)["runs"][0]["results"]
     location = result["locations"][0]["physicalLocation"]
     assert location == {"artifactLocation": {"uri": "app/Dockerfile"}, "region": {"startLine": 3}}
+
+
+def test_a_file_named_several_ways_is_checked_once_as_first_spelled(files: Path) -> None:
+    (files / "link").symlink_to(files / "bad" / "Dockerfile")
+    ways = ["good/../bad/Dockerfile", str(files / "bad" / "Dockerfile"), "bad/Dockerfile", "link"]
+    once = run_cli("check", "bad/Dockerfile", "--format", "json", cwd=files)
+    for output in ("text", "json", "sarif"):
+        result = run_cli("check", *ways, "--format", output, cwd=files)
+        assert result.returncode == 1, result.stderr
+        if output == "text":
+            lines = result.stdout.splitlines()
+            assert all(line.startswith("good/../bad/Dockerfile:") for line in lines[:-1])
+            assert lines[-1] == "6 violations (2 errors, 4 warnings) in 1 Dockerfile"
+        elif output == "json":
+            violations = json.loads(result.stdout)["violations"]
+            assert violations == [
+                {**v, "file": "good/../bad/Dockerfile"}
+                for v in json.loads(once.stdout)["violations"]
+            ]
+        else:
+            assert len(json.loads(result.stdout)["runs"][0]["results"]) == 6
+            assert sarif_uris(result) == ["bad/Dockerfile"]
+
+
+STDIN = (
+    "error: -: imagepin check does not read a Dockerfile from standard input; give its path "
+    "(or /dev/stdin: `imagepin check /dev/stdin < Dockerfile`)\n"
+)
+
+
+def test_dash_is_not_stdin_but_dev_stdin_is(files: Path) -> None:
+    for args in (["-"], ["-f", "-"]):
+        result = run_cli("check", *args, cwd=files)
+        assert (result.returncode, result.stdout, result.stderr) == (2, "", STDIN)
+    with (files / "good" / "Dockerfile").open() as stdin:
+        result = subprocess.run(
+            [IMAGEPIN, "check", "/dev/stdin"], stdin=stdin, capture_output=True, text=True,
+            cwd=files, timeout=120, check=False,
+        )  # fmt: skip
+    assert (result.returncode, result.stdout) == (0, "0 violations in 1 Dockerfile\n")
+
+
+@pytest.mark.parametrize(
+    ("encoding", "error"),
+    [
+        (
+            "latin-1",
+            "it is not UTF-8 text (byte 0xe9 on line 2: invalid continuation byte); save it as "
+            "UTF-8 (from Latin-1: `iconv -f LATIN1 -t UTF-8`)",
+        ),
+        ("utf-16", "it is UTF-16 text, not UTF-8; save it as UTF-8 (`iconv -f UTF-16 -t UTF-8`)"),
+        (
+            "utf-16-le",
+            "it is UTF-16 text, not UTF-8; save it as UTF-8 (`iconv -f UTF-16 -t UTF-8`)",
+        ),
+    ],
+)
+def test_a_dockerfile_not_in_utf8_says_to_save_it_as_utf8(
+    files: Path, encoding: str, error: str
+) -> None:
+    (files / "Dockerfile").write_text(GOOD.replace("USER", "# café\nUSER"), encoding=encoding)
+    result = run_cli("check", "Dockerfile", "--format", "sarif", cwd=files)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"error: Dockerfile: cannot read the Dockerfile: {error}\n"
+    (files / "Dockerfile").write_text(GOOD.replace("USER", "# café\nUSER"), encoding="utf-8")
+    assert run_cli("check", "Dockerfile", cwd=files).returncode == 0
+
+
+def test_every_file_that_cannot_be_checked_is_named_and_nothing_is_printed(files: Path) -> None:
+    (files / "empty").write_text("# nothing\n")
+    (files / "latin").write_bytes(b"FROM python:3.12\n# caf\xe9\n")
+    args = ["nope1", "good/Dockerfile", "empty", "-", "bad", "latin", "bad/Dockerfile", "nope2"]
+    for output in ("text", "sarif"):
+        result = run_cli("check", *args, "--format", output, cwd=files)
+        assert (result.returncode, result.stdout) == (2, "")
+        lines = result.stderr.splitlines()
+        assert [line.split(": ", 2)[1] for line in lines] == [
+            "nope1", "empty", "-", "bad", "latin", "nope2"
+        ]  # fmt: skip
+        assert lines[0] == "error: nope1: no such file; give the path of a Dockerfile"
+        assert lines[1].startswith("error: empty: not a Dockerfile BuildKit can parse (")
+        assert lines[3] == "error: bad: is a directory; give the Dockerfile in it (bad/Dockerfile)"
+        assert "Traceback" not in result.stderr

@@ -19,7 +19,8 @@ from imagepin.check import (
     render_json,
     render_text,
 )
-from imagepin.errors import ConfigError
+from imagepin.check_files import STDIN, unique
+from imagepin.errors import ConfigError, ConfigErrors
 from imagepin.rules import RULES, Settings
 from imagepin.rules.base import Note, Severity, Violation
 from imagepin.rules.resources import Resource
@@ -158,8 +159,28 @@ def test_dockerfile_paths_errors_name_the_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"is a directory; give the Dockerfile in it"):
         check_dockerfile_paths([tmp_path], ON)
     (tmp_path / "Dockerfile").write_bytes(b"\xff\xfe")
-    with pytest.raises(ConfigError, match="cannot read the Dockerfile"):
+    with pytest.raises(ConfigError, match="cannot read the Dockerfile: it is UTF-16 text"):
         check_dockerfile_paths([tmp_path / "Dockerfile"], ON)
+
+
+def test_every_dockerfile_that_cannot_be_read_is_named(tmp_path: Path) -> None:
+    (tmp_path / "ok").write_text("FROM scratch\n")
+    with pytest.raises(ConfigErrors) as raised:
+        check_dockerfile_paths([tmp_path / "ok", "nope/a", "-", tmp_path, "nope/b"], ON)
+    assert raised.value.messages() == [
+        "nope/a: no such file; give the path of a Dockerfile",
+        STDIN,
+        f"{tmp_path}: is a directory; give the Dockerfile in it ({tmp_path / 'Dockerfile'})",
+        "nope/b: no such file; give the path of a Dockerfile",
+    ]
+    assert str(raised.value) == "\n".join(raised.value.messages())
+
+
+def test_unique_keeps_the_first_spelling_of_each_file(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    spellings = ["Dockerfile", "./Dockerfile", "sub/../Dockerfile", str(tmp_path / "Dockerfile")]
+    assert unique([*spellings, "sub/Dockerfile", "Dockerfile"]) == ["Dockerfile", "sub/Dockerfile"]
 
 
 def test_report_exit_codes_json_and_text() -> None:
