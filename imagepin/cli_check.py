@@ -34,7 +34,7 @@ from imagepin.check import (
 )
 from imagepin.check_files import unique
 from imagepin.config_files import program_file, stack_files
-from imagepin.console import parse_date
+from imagepin.console import emit, parse_date
 from imagepin.errors import ConfigError
 from imagepin.lock import DEFAULT_PATH, Lock, load_option
 from imagepin.policy_config import PolicyConfig
@@ -208,12 +208,13 @@ def _print(
     default_uri: str | None = None,
     base: Path | None = None,
 ) -> None:
+    """Print the report in one piece (`emit`): a write that fails is exit 2, not a traceback."""
     if output_format is Format.json:
-        typer.echo(render_json(report))
+        emit(render_json(report), "the JSON report")
     elif output_format is Format.sarif:
-        typer.echo(render_sarif(report, default_uri, base))
+        emit(render_sarif(report, default_uri, base), "the SARIF report")
     else:
-        typer.echo(render_text(report, checked))
+        emit(render_text(report, checked), "the report")
 
 
 def rules_command(
@@ -226,7 +227,7 @@ def rules_command(
     if as_markdown and as_json:
         raise typer.BadParameter("give --markdown or --json, not both", param_hint="--json")
     if as_markdown:
-        typer.echo(markdown(), nl=False)
+        emit(markdown().removesuffix("\n"), "the rules reference")
         return
     if as_json:
         rules = [
@@ -240,8 +241,8 @@ def rules_command(
             }
             for r in RULES.values()
         ]
-        typer.echo(json.dumps({"rules": rules}, indent=2))
+        emit(json.dumps({"rules": rules}, indent=2), "the rules")
         return
     width = max(len(r.id) for r in RULES.values())
-    for r in RULES.values():
-        typer.echo(f"{r.id:<{width}}  {r.severity.value:<7}  {r.title}")
+    lines = [f"{r.id:<{width}}  {r.severity.value:<7}  {r.title}" for r in RULES.values()]
+    emit("\n".join(lines), "the rules")

@@ -33,6 +33,10 @@ class ConfigErrors(ConfigError):  # noqa: N818 (several ConfigErrors)
         return [str(e) for e in self.errors]
 
 
+class OutputError(ImagepinError):
+    """The result could not be written: standard output closed, a full disk, a closed pipe."""
+
+
 class RegistryError(ImagepinError):
     """A registry could not be reached, refused us, or answered something we cannot trust."""
 

@@ -4,6 +4,7 @@ scanning, the rules reference that docs/RULES.md must match."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -453,3 +454,46 @@ def test_every_file_that_cannot_be_checked_is_named_and_nothing_is_printed(files
         assert lines[1].startswith("error: empty: not a Dockerfile BuildKit can parse (")
         assert lines[3] == "error: bad: is a directory; give the Dockerfile in it (bad/Dockerfile)"
         assert "Traceback" not in result.stderr
+
+
+def run_to(stdout: int, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`imagepin` with its stdout on the file descriptor `stdout` (stderr captured)."""
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
+    return subprocess.run(
+        [IMAGEPIN, *args], stdout=stdout, stderr=subprocess.PIPE, text=True, cwd=cwd, env=env,
+        timeout=120, check=False,
+    )  # fmt: skip
+
+
+def test_a_report_that_cannot_be_written_is_an_error_not_a_traceback(files: Path) -> None:
+    with Path("/dev/full").open("w") as full:
+        result = run_to(full.fileno(), "check", "bad/Dockerfile", "--format", "sarif", cwd=files)
+    assert result.returncode == 2  # not 1: that would read as "violations found"
+    assert result.stderr == (
+        "error: cannot write the SARIF report to standard output (/dev/full): No space left on "
+        "device; free space where it goes, or redirect it to another disk, then run again\n"
+    )
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone
+    try:
+        result = run_to(write, "check", "good/Dockerfile", cwd=files)
+    finally:
+        os.close(write)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "error: cannot write the report to standard output: Broken pipe; the program reading it "
+        "stopped before the end; let it read everything, then run again\n"
+    )
+
+
+def test_a_closed_stdout_is_an_error_not_a_silent_pass(files: Path) -> None:
+    for args, what in [(("check", "good/Dockerfile"), "the report"), (("rules",), "the rules")]:
+        result = subprocess.run(
+            ["sh", "-c", '"$0" "$@" >&-', IMAGEPIN, *args],
+            capture_output=True, text=True, cwd=files, timeout=120, check=False,
+        )  # fmt: skip
+        assert result.returncode == 2
+        assert result.stderr == (
+            f"error: cannot write {what}: standard output is closed (`>&-`); give the command "
+            "one, e.g. `> report.txt`\n"
+        )
