@@ -4,7 +4,8 @@ Dockerfile violations carry a physical location: the file (a relative URI from t
 directory for a file under it, else an absolute `file://` URI: `artifact_uri`) and the line.
 Resource violations carry a logical location (the resource), and the physical location of
 `default_uri` (the program or stack file, a POSIX path relative to the repository root) when
-given, since code scanning shows results only at a file.
+given, since code scanning shows results only at a file. Only rules about security carry a
+`security-severity` (`SECURITY_RULES`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,26 @@ SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/imagepin/imagepin/blob/main/docs/RULES.md"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 _SECURITY = {Severity.ERROR: "8.0", Severity.WARNING: "5.0", Severity.INFO: "2.0"}
+
+# Code scanning shows a rule with a `security-severity` as a security alert (critical to low by
+# the score), the rest as plain errors, warnings and notes. Only rules whose finding is a risk an
+# attacker can use, or a gap in the supply chain, carry one (scored by the rule's severity):
+SECURITY_RULES = frozenset(
+    {
+        "PIN001",  # unpinned base: unreviewed content can enter a build (supply chain)
+        "PIN002",  # digest other than the reviewed lock (supply chain)
+        "PIN003",  # workloads run whatever a tag points to when pulled (supply chain)
+        "PY001",  # Python past its end of life: no more security fixes
+        "PY002",  # pre-release Python: no security support, never patched in place
+        "VAR001",  # compilers and headers shipped in the final image: tools for an attacker
+        "DF004",  # runs as root: a code-execution bug is root in the container
+        "SEC001",  # a secret readable by anyone who can pull the image
+        "REG001",  # images from an unvetted registry, outside the mirrors and scanning
+    }
+)
+# Not security: PIN004 (the digest still pins the content; the tag only misleads reviewers),
+# VAR002/VAR003/ARCH001 (builds and runs on the right platform and distro), DF001/DF002/DF003/
+# DF005 (size, signals, caching), OPS001/OPS002 (availability), SUP001/SUP002 (review hygiene).
 
 
 def artifact_uri(file: str, base: Path | None = None) -> str:
@@ -65,10 +86,16 @@ def rule_metadata(rule: Rule) -> dict[str, Any]:
         },
         "helpUri": f"{INFORMATION_URI}#{anchor}",
         "defaultConfiguration": {"level": _LEVEL[rule.severity]},
-        "properties": {
-            "tags": ["imagepin", *rule.scope],
-            "security-severity": _SECURITY[rule.severity],
-        },
+        "properties": _properties(rule),
+    }
+
+
+def _properties(rule: Rule) -> dict[str, Any]:
+    if rule.id not in SECURITY_RULES:
+        return {"tags": ["imagepin", *rule.scope]}
+    return {
+        "tags": ["imagepin", "security", *rule.scope],
+        "security-severity": _SECURITY[rule.severity],
     }
 
 

@@ -497,3 +497,26 @@ def test_a_closed_stdout_is_an_error_not_a_silent_pass(files: Path) -> None:
             f"error: cannot write {what}: standard output is closed (`>&-`); give the command "
             "one, e.g. `> report.txt`\n"
         )
+
+
+NOT_SECURITY = {"PIN004", "VAR002", "VAR003", "ARCH001", "DF001", "DF002", "DF003", "DF005"}
+NOT_SECURITY |= {"OPS001", "OPS002", "SUP001", "SUP002"}
+
+
+def test_only_security_rules_are_security_alerts(files: Path) -> None:
+    result = run_cli("check", "-f", "bad/Dockerfile", "--format", "sarif", cwd=files)
+    rules = {r["id"]: r for r in json.loads(result.stdout)["runs"][0]["tool"]["driver"]["rules"]}
+    security = {i for i, r in rules.items() if "security-severity" in r["properties"]}
+    assert security == {
+        "PIN001", "PIN002", "PIN003", "PY001", "PY002", "VAR001", "DF004", "SEC001", "REG001",
+    }  # fmt: skip
+    assert set(RULES) - security == NOT_SECURITY  # a new rule is classified on purpose
+    for rule_id, rule in rules.items():
+        tags = rule["properties"]["tags"]
+        assert ("security" in tags) is (rule_id in security)
+    assert rules["DF001"]["properties"] == {"tags": ["imagepin", "dockerfile"]}
+    assert rules["SEC001"]["properties"] == {
+        "tags": ["imagepin", "security", "dockerfile", "resource"],
+        "security-severity": "8.0",
+    }
+    assert rules["DF004"]["properties"]["security-severity"] == "5.0"  # a warning: medium
