@@ -64,14 +64,35 @@ class _Overrides:
     registries: tuple[str, ...]
     prerelease: bool
 
-    def apply(self, settings: Settings, root: Path) -> Settings:
+    def apply(self, settings: Settings, root: Path, policy_file: str) -> Settings:
+        """`settings` (from `policy_file`) with the command line's on top; REG001's fix names
+        where the allow-list it read came from."""
+        from_policy = f"add {{registry}} to allowedRegistries of REG001 in {policy_file}"
         return replace(
             settings,
             base_dir=root,
             lock=self.lock if self.lock is not None else settings.lock,
             allowed_registries=self.registries or settings.allowed_registries,
+            allow_registry_fix=ALLOW_REGISTRY_FIX if self.registries else from_policy,
             allow_prerelease=self.prerelease or settings.allow_prerelease,
         )
+
+
+ALLOW_REGISTRY_FIX = "pass `--allow-registry {registry}`"
+"""REG001's fix when the allow-list comes from the command line."""
+
+
+def _registries(values: list[str]) -> tuple[str, ...]:
+    """--allow-registry values; an empty one (which would allow nothing) is a usage error."""
+    for value in values:
+        if not value.strip().strip("/"):
+            raise typer.BadParameter(
+                f"{value!r} is empty, which allows no registry; give a host (docker.io), a host "
+                "pattern (*.dkr.ecr.*.amazonaws.com) or a repository prefix (ghcr.io/acme), or "
+                "leave --allow-registry out to allow any registry",
+                param_hint="--allow-registry",
+            )
+    return tuple(values)
 
 
 def _stack_report(
@@ -98,8 +119,8 @@ def _stack_report(
             "(`pip install -e .`) or check Dockerfiles with --dockerfile"
         ) from None
     recording = runner.run_preview(stack, root, overrides.lock)
-    per_rule = {rule: overrides.apply(s, root) for rule, s in per_rule.items()}
-    settings = overrides.apply(Settings(today=on), root)
+    per_rule = {rule: overrides.apply(s, root, policy.shown) for rule, s in per_rule.items()}
+    settings = overrides.apply(Settings(today=on), root, policy.shown)
     # registration order varies between runs (resources are registered concurrently): sort
     resources = sorted(recording.resources, key=lambda r: (r.name, r.type))
     report = check_resources(resources, settings, [RULES[r] for r in enabled], per_rule=per_rule)
@@ -175,11 +196,12 @@ def check_command(
     """Check Dockerfiles (or a stack) against the imagepin rules."""
     files = unique([*dockerfile, *(paths or [])])  # each file once, as first spelled
     when = parse_date(on)
+    registries = _registries(allow_registry)
     if stack is not None:
         if files:
             raise typer.BadParameter("give --stack or --dockerfile, not both", param_hint="--stack")
         overrides = _Overrides(
-            _lock(lock) if lock is not None else None, tuple(allow_registry), allow_prerelease
+            _lock(lock) if lock is not None else None, registries, allow_prerelease
         )
         report, checked, stack_file = _stack_report(stack, root, overrides, when)
         _print(report, output_format, checked, default_uri=stack_file, base=root)
@@ -193,7 +215,8 @@ def check_command(
     settings = Settings(
         today=when,
         lock=_lock(lock),
-        allowed_registries=tuple(allow_registry),
+        allowed_registries=registries,
+        allow_registry_fix=ALLOW_REGISTRY_FIX,
         allow_prerelease=allow_prerelease,
     )
     report = check_dockerfile_paths(files, settings)

@@ -105,12 +105,15 @@ class Settings:
 
     `allowed_registries` empty means any registry; `required_platforms` empty means none is
     required. `base_dir` is where a resource's relative `dockerfile.location` is read from
-    (None: such Dockerfiles are skipped with a note).
+    (None: such Dockerfiles are skipped with a note). `allow_registry_fix` says how to allow one
+    more registry where `allowed_registries` came from, `{registry}` standing for it: the front
+    end that builds the settings knows (the policy config, or `imagepin check --allow-registry`).
     """
 
     today: date = field(default_factory=date.today)
     lock: Lock | None = None
     allowed_registries: tuple[str, ...] = ()
+    allow_registry_fix: str = "add {registry} to the stack's allowed registries"
     required_platforms: tuple[str, ...] = ()
     allow_prerelease: bool = False
     base_dir: Path | None = None

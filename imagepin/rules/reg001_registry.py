@@ -13,9 +13,10 @@ from imagepin.rules.values import Unknown
 
 def _message(what: str, ref: ImageReference, settings: Settings) -> str:
     allowed = ", ".join(settings.allowed_registries)
+    allow = settings.allow_registry_fix.replace("{registry}", ref.domain)
     return (
         f"{what} {ref.domain}, which is not an allowed registry ({allowed}); use an allowed "
-        f"registry or mirror, or add {ref.domain} to the stack's allowed registries"
+        f"registry or mirror, or {allow}"
     )
 
 
@@ -102,7 +103,8 @@ RULE = Rule(
     ),
     fix=(
         "Pull through an allowed mirror and push to an allowed registry, or add the registry "
-        "to the stack's allowed registries."
+        "to the stack's allowed registries (`allowedRegistries` in its REG001 policy config, "
+        "`--allow-registry` for `imagepin check`)."
     ),
     scope=("dockerfile", "resource"),
     check=check,

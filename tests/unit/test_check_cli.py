@@ -135,6 +135,12 @@ def test_options_reach_the_rules(files: Path) -> None:
     assert "PY002" not in [v["rule"] for v in json.loads(allowed.stdout)["violations"]]
 
 
+EMPTY_REGISTRY = (
+    "Invalid value for --allow-registry: '' is empty, which allows no registry; give a host "
+    "(docker.io), a host pattern (*.dkr.ecr.*.amazonaws.com) or a repository prefix (ghcr.io/acme)"
+)  # the rest: "or leave --allow-registry out to allow any registry", wrapped in a box
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -145,6 +151,11 @@ def test_options_reach_the_rules(files: Path) -> None:
         (["check", "-f", "good/Dockerfile", "--on", "soon"], "'soon' is not a date"),
         (["check", "--stack", "prod"], "no Pulumi program here (Pulumi.yaml and __main__.py)"),
         (["check", "--stack", "prod", "-f", "good/Dockerfile"], "give --stack or --dockerfile"),
+        (["check", "-f", "good/Dockerfile", "--allow-registry", ""], EMPTY_REGISTRY),
+        (
+            ["check", "--stack", "prod", "--allow-registry", " / "],
+            EMPTY_REGISTRY.replace("''", "' / '"),
+        ),
     ],
 )
 def test_usage_errors_exit_2(files: Path, args: list[str], message: str) -> None:
@@ -520,3 +531,16 @@ def test_only_security_rules_are_security_alerts(files: Path) -> None:
         "security-severity": "8.0",
     }
     assert rules["DF004"]["properties"]["security-severity"] == "5.0"  # a warning: medium
+
+
+def test_reg001_says_how_to_allow_the_registry_on_the_command_line(files: Path) -> None:
+    result = run_cli(
+        "check", "-f", "good/Dockerfile", "--allow-registry", "ghcr.io", "--format", "json",
+        cwd=files,
+    )  # fmt: skip
+    (violation,) = json.loads(result.stdout)["violations"]
+    assert violation["message"] == (
+        "FROM python:3.12-slim-bookworm@" + A + " in stage 0 pulls from docker.io, which is not "
+        "an allowed registry (ghcr.io); use an allowed registry or mirror, or pass "
+        "`--allow-registry docker.io`"
+    )

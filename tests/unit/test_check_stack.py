@@ -78,6 +78,10 @@ def test_every_registered_resource_is_checked_with_the_stack_policy(project: Pat
         'docker-build:index:Image "app" passes build args that hold a Pulumi secret'
     )
     assert "postgres" not in json.dumps(doc)
+    assert doc["violations"][3]["message"].endswith(
+        "which is not an allowed registry (docker.io); use an allowed registry or mirror, or add "
+        "quay.io to allowedRegistries of REG001 in policies/config/test.json"
+    )  # the fix names where the allow-list came from
     assert [(n["rule"], n["resource"]) for n in doc["notes"]] == [
         ("PIN003", "api"),
         ("REG001", "api"),
@@ -86,10 +90,15 @@ def test_every_registered_resource_is_checked_with_the_stack_policy(project: Pat
 
 def test_command_line_settings_override_the_stack_policy(project: Path) -> None:
     _, doc = check(project, "--allow-registry", "quay.io")  # replaces the list: docker.io out
-    assert [(v["resource"], v["line"]) for v in doc["violations"] if v["rule"] == "REG001"] == [
+    reg001 = [v for v in doc["violations"] if v["rule"] == "REG001"]
+    assert [(v["resource"], v["line"]) for v in reg001] == [
         ("app", 1),  # FROM python: pulled from docker.io
         ("web", None),  # nginx: run from docker.io
     ]
+    assert reg001[1]["message"].endswith(
+        "which is not an allowed registry (quay.io); use an allowed registry or mirror, or pass "
+        "`--allow-registry docker.io`"
+    )
     _, doc = check(project, "--allow-registry", "quay.io", "--allow-registry", "docker.io")
     assert "REG001" not in [v["rule"] for v in doc["violations"]]
 
