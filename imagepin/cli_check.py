@@ -24,6 +24,8 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
+from rich.box import SIMPLE_HEAD
+from rich.table import Table
 
 from imagepin.check import (
     Report,
@@ -34,7 +36,7 @@ from imagepin.check import (
 )
 from imagepin.check_files import unique
 from imagepin.config_files import program_file, stack_files
-from imagepin.console import emit, parse_date
+from imagepin.console import emit, out, parse_date
 from imagepin.errors import ConfigError
 from imagepin.lock import DEFAULT_PATH, Lock, load_option
 from imagepin.policy_config import PolicyConfig
@@ -266,6 +268,13 @@ def rules_command(
         ]
         emit(json.dumps({"rules": rules}, indent=2), "the rules")
         return
-    width = max(len(r.id) for r in RULES.values())
-    lines = [f"{r.id:<{width}}  {r.severity.value:<7}  {r.title}" for r in RULES.values()]
-    emit("\n".join(lines), "the rules")
+    table = Table(box=SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("ID", no_wrap=True)
+    table.add_column("Severity", no_wrap=True)
+    table.add_column("Title", overflow="fold")
+    table.add_column("Fix", overflow="fold")  # all of it: a long `command` wraps
+    for r in RULES.values():
+        table.add_row(r.id, r.severity.value, r.title, r.fix)
+    with out.capture() as captured:
+        out.print(table)
+    emit("\n".join(line.rstrip() for line in captured.get().splitlines()), "the rules")

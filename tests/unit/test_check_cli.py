@@ -324,11 +324,25 @@ def test_sarif_locates_resource_violations_logically() -> None:
 # --- imagepin rules ----------------------------------------------------------------------------
 
 
-def test_rules_lists_every_rule() -> None:
-    result = run_cli("rules")
+def test_rules_lists_every_rule_with_its_fix() -> None:
+    result = run_cli("rules")  # 200 columns
     assert result.returncode == 0
-    assert result.stdout.splitlines()[0] == "PIN001   error    Base image without a digest"
-    assert [line.split()[0] for line in result.stdout.splitlines()] == list(RULES)
+    lines = result.stdout.splitlines()
+    assert lines[0] == "ID        Severity   Title" + " " * 50 + "Fix"
+    assert lines[2] == (
+        "PIN001    error      Base image without a digest" + " " * 28 + "Record the tag with "
+        "`imagepin lock add IMAGE:TAG` and pin it: `FROM IMAGE:TAG@sha256:<digest from "
+        "images.lock>` (the policy"
+    )
+    assert lines[3] == " " * 76 + "pack can remediate)."
+    assert [line.split()[0] for line in lines[2:] if not line.startswith(" ")] == list(RULES)
+    assert all(line == line.rstrip() for line in lines)
+    text = " ".join(result.stdout.split())
+    for rule in RULES.values():  # every fix in full (titles fit on one line at this width)
+        assert " ".join(rule.fix.split()) in text, rule.id
+    narrow = run_cli("rules", env={"COLUMNS": "80"})
+    assert max(map(len, narrow.stdout.splitlines())) == 80
+    assert "python:3.12-slim-bookworm@sh\n" in narrow.stdout  # a long word folds, not cut off
     doc = json.loads(run_cli("rules", "--json").stdout)
     assert doc["rules"][15]["id"] == "SEC001"
     assert doc["rules"][15]["checks"] == ["dockerfile", "resource"]
