@@ -10,8 +10,10 @@ cloud or credentials) and checks every resource it registers, with the rule sett
 enforcement of `policies/config/<stack>.json` (the policy pack's config for that stack,
 validated as the engine would); `--lock` is then also the lock the program's components pin from.
 Exit codes: 0 no failing violation, 1 an error (with --strict: or a warning), 2 usage errors
-(a missing file, an unparsable Dockerfile, a bad policy config, a stack the program cannot run
-or that exits on its own, a bad option).
+(missing or unparsable Dockerfiles, each named; a bad policy config; a stack the program cannot
+run or that exits on its own; a bad option; a report that cannot be written). A file named several
+ways (`Dockerfile`, `./Dockerfile`, an absolute path, a symlink) is checked once, under its first
+spelling.
 """
 
 from __future__ import annotations
