@@ -51,6 +51,16 @@ def read(path: str | Path) -> Dockerfile:
             f"{name}: cannot read the Dockerfile ({exc.strerror or exc}); make it a file you "
             "can read"
         ) from None
+    if _utf16(data):  # may even decode as UTF-8 (ASCII in UTF-16: letters and NULs)
+        raise ConfigError(
+            f"{name}: cannot read the Dockerfile: it is UTF-16 text, not UTF-8; save it as UTF-8 "
+            "(`iconv -f UTF-16 -t UTF-8`)"
+        )
+    if b"\0" in data:
+        raise ConfigError(
+            f"{name}: cannot read the Dockerfile: it holds NUL bytes, so it is no text file; "
+            "give the path of a Dockerfile"
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -60,14 +70,19 @@ def read(path: str | Path) -> Dockerfile:
     return Dockerfile.parse(text, file=name)
 
 
+def _utf16(data: bytes) -> bool:
+    """A UTF-16 byte order mark, or the first characters ASCII in UTF-16 (every other byte 0)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return True
+    head = data[:64]
+    return len(head) >= 2 and (not any(head[0::2]) or not any(head[1::2]))
+
+
 def _not_utf8(name: str, data: bytes, exc: UnicodeDecodeError) -> str:
-    head = f"{name}: cannot read the Dockerfile:"
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\0" in data[:64]:
-        return f"{head} it is UTF-16 text, not UTF-8; save it as UTF-8 (`iconv -f UTF-16 -t UTF-8`)"
-    line = data.count(b"\n", 0, exc.start) + 1
+    byte, line = data[exc.start], data.count(b"\n", 0, exc.start) + 1
     return (
-        f"{head} it is not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}: "
-        f"{exc.reason}); save it as UTF-8 (from Latin-1: `iconv -f LATIN1 -t UTF-8`)"
+        f"{name}: cannot read the Dockerfile: it is not UTF-8 text (byte 0x{byte:02x} on line "
+        f"{line}: {exc.reason}); save it as UTF-8 (from Latin-1: `iconv -f LATIN1 -t UTF-8`)"
     )
 
 

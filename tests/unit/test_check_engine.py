@@ -161,6 +161,9 @@ def test_dockerfile_paths_errors_name_the_file(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_bytes(b"\xff\xfe")
     with pytest.raises(ConfigError, match="cannot read the Dockerfile: it is UTF-16 text"):
         check_dockerfile_paths([tmp_path / "Dockerfile"], ON)
+    (tmp_path / "Dockerfile").write_bytes(b"\x1f\x8b\x08\x00\x00\x00")  # a gzip header
+    with pytest.raises(ConfigError, match=r": it holds NUL bytes, so it is no text file; give"):
+        check_dockerfile_paths([tmp_path / "Dockerfile"], ON)
 
 
 def test_every_dockerfile_that_cannot_be_read_is_named(tmp_path: Path) -> None:
