@@ -28,6 +28,11 @@ def lock_for_run(lock: Lock | None) -> Iterator[None]:
         _RUN_LOCK.reset(token)
 
 
+def run_lock() -> Lock | None:
+    """The lock the run names (`--lock`), if any: it wins over a component's own lock too."""
+    return _RUN_LOCK.get()
+
+
 def load_lock(lock_file: str | Path, *, missing_ok: bool = False) -> Lock:
     """The run's lock when one is set, else `Lock.load(lock_file)`."""
     given = _RUN_LOCK.get()

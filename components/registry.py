@@ -20,7 +20,7 @@ import pulumi_docker as docker
 from pydantic import Field, field_validator
 
 from components._args import Model, digest_ref, validate
-from components._lock import load_lock
+from components._lock import load_lock, run_lock
 from imagepin.errors import ConfigError, LockError
 from imagepin.lock import DEFAULT_PATH, Lock
 from imagepin.refs import ImageReference, InvalidReference
@@ -73,6 +73,8 @@ def pinned_registry_image(image: str, lock: Lock | None, lock_file: str, where: 
     if ref.digest is not None:
         return digest_ref(image, where, "image", hint)
     try:
+        if (given := run_lock()) is not None:  # --lock wins over a lock passed in too
+            lock = given
         lock = lock if lock is not None else load_lock(lock_file, missing_ok=True)
         pinned = lock.pin(ref)
     except LockError as exc:

@@ -19,7 +19,9 @@ spelling.
 from __future__ import annotations
 
 import importlib
+import io
 import json
+import os
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
@@ -27,6 +29,8 @@ from pathlib import Path
 
 import typer
 from rich.box import SIMPLE_HEAD
+from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from imagepin.check import (
@@ -276,7 +280,10 @@ def rules_command(
     table.add_column("Title", overflow="fold")
     table.add_column("Fix", overflow="fold")  # all of it: a long `command` wraps
     for r in RULES.values():
-        table.add_row(r.id, r.severity.value, r.title, r.fix)
-    with out.capture() as captured:
-        out.print(table)
-    emit("\n".join(line.rstrip() for line in captured.get().splitlines()), "the rules")
+        table.add_row(r.id, r.severity.value, escape(r.title), escape(r.fix))
+    # piped (`imagepin rules | grep ERROR`) with no COLUMNS: one line per rule, not 80 columns
+    wide = not out.is_terminal and "COLUMNS" not in os.environ
+    buffer = io.StringIO()
+    width = 10_000 if wide else out.width
+    Console(file=buffer, width=width, color_system=None, highlight=False, emoji=False).print(table)
+    emit("\n".join(line.rstrip() for line in buffer.getvalue().splitlines()), "the rules")

@@ -3,7 +3,7 @@
 Dockerfile violations carry a physical location: the file (a relative URI from the working
 directory for a file under it, else an absolute `file://` URI: `artifact_uri`) and the line.
 Resource violations carry a logical location (the resource), and the physical location of
-`default_uri` (the program or stack file, a POSIX path relative to the repository root) when
+`default_uri` (the program or stack file, a POSIX path relative to `base`, the project root) when
 given, since code scanning shows results only at a file. Only rules about security carry a
 `security-severity` (`SECURITY_RULES`).
 """
@@ -48,23 +48,24 @@ SECURITY_RULES = frozenset(
 
 
 def artifact_uri(file: str, base: Path | None = None) -> str:
-    """The `artifactLocation.uri` of a file named relative to `base` (default: the working
-    directory; with --stack, the project root), or absolutely.
+    """The `artifactLocation.uri` of `file`, named relative to `base` (default: the working
+    directory; with --stack, the project root).
 
-    Under `base` (where code scanning runs, at the root of the checkout): a relative URI, the path
-    with `..` folded and each part percent-encoded (`sp%20ace/Dockerfile`, `h%23ash/...`: a raw
-    `#` would start a fragment and a raw `%20` would be read as a space). Elsewhere
-    (`../bad.Dockerfile`): an absolute `file://` URI, which upload-sarif makes relative when it
-    is inside the checkout; a relative `../` cannot be resolved against the repository root.
+    The URI is relative to the working directory, where code scanning runs (the root of the
+    checkout), whatever `base` is: the path with `..` folded and each part percent-encoded
+    (`sp%20ace/Dockerfile`, `h%23ash/...`: a raw `#` would start a fragment and a raw `%20` would
+    be read as a space). A file outside it (`../bad.Dockerfile`) gets an absolute `file://` URI,
+    which upload-sarif makes relative when it is inside the checkout; a relative `../` cannot be
+    resolved against the repository root.
     """
-    root = Path(os.path.realpath(Path.cwd() if base is None else base))
-    given = root / file
+    checkout = Path(os.path.realpath(Path.cwd()))
+    given = (checkout if base is None else Path(os.path.realpath(base))) / file
     # `..` after a symlink leads where the kernel goes, not where the text says: resolve those;
     # otherwise a symlinked file keeps the path it was given by
     absolute = Path(os.path.realpath(given) if ".." in given.parts else os.path.normpath(given))
     for path in (absolute, Path(os.path.realpath(absolute))):  # /tmp/x when /tmp is a symlink
-        if path.is_relative_to(root):
-            return relative_uri(path.relative_to(root).as_posix())
+        if path.is_relative_to(checkout):
+            return relative_uri(path.relative_to(checkout).as_posix())
     return absolute.as_uri()
 
 
@@ -110,7 +111,7 @@ def _result(
     if v.rule in index:
         result["ruleIndex"] = index[v.rule]
     location: dict[str, Any] = {}
-    uri = relative_uri(default_uri) if default_uri else None
+    uri = artifact_uri(default_uri, base) if default_uri else None
     if v.file:
         uri = artifact_uri(v.file, base)
     if uri is not None:

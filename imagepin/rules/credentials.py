@@ -18,18 +18,21 @@ _TOKEN = (
 )
 """A token: a known prefix (GitHub, GitLab, PyPI, npm), or 32 characters or more of token
 alphabet."""
-_PASSWORD = re.compile(r"(://[^/\s:@$]+:)([^/\s@$][^/\s@]*)(@)")
-"""`://user:password@` written out (the password in group 2)."""
+_PASSWORD = re.compile(r"(://[^/\s:@]+:)([^/\s@$`][^/\s]*)(@)(?=[^/\s@]+)")
+"""`://user:password@host` with the password written out (group 2; it may hold `@`: the host
+starts after the last one, as URL parsers read it)."""
 _ANY_PASSWORD = re.compile(r"://[^/\s:@]+:[^/\s@]+@")
 """`://user:password@`, also through variables (`://$USER:${PASSWORD}@`)."""
 _URL_TOKEN = re.compile(rf"(://)({_TOKEN})(@)(?!sha256:)")
 """`://TOKEN@` (not `image@sha256:`)."""
 _HEADER = re.compile(
     r"((?:authorization|proxy-authorization|private-token|x-api-key|api-key)\s*:\s*"
-    r"(?:(?:bearer|basic|token)\s+)?)([^\s\"'$][^\s\"']*)",
+    r"(?:(?:bearer|basic|token)\s+)?+)([^\s\"'$`(][^\s\"']*)",
     re.IGNORECASE,
 )
-"""`Authorization: Bearer TOKEN`, `PRIVATE-TOKEN: TOKEN`... (the value in group 2)."""
+"""`Authorization: Bearer TOKEN`, `PRIVATE-TOKEN: TOKEN`... with the value written out (group 2;
+the scheme word, once read, is never taken for the value: `Bearer $(cat /run/secrets/t)` is
+none)."""
 _KINDS = (
     (_PASSWORD, "in a URL (user:password@)"),
     (_URL_TOKEN, "in a URL (a token as its user name)"),

@@ -44,6 +44,9 @@ _UV_FILLS |= {("tool", "install"), ("tool", "run")}
 (`uv run` syncs the project first; `uvx` keeps the tool's environment in the cache)."""
 _UV_DEFAULT_CACHE = ("/.cache/uv", "/.cache")
 """Where uv keeps its cache by default (under the user's home), and the folder above it."""
+_DEFAULT_SPELLINGS = {"~/.cache/uv", "$HOME/.cache/uv", "${HOME}/.cache/uv", "/root/.cache/uv"}
+_HOMES = {"/root", "~", "$HOME", "${HOME}", "/"}
+"""Folders above the default cache dir (root's home, as written)."""
 
 
 def _own(uv: Uv) -> tuple[str, ...]:
@@ -65,21 +68,27 @@ def _uv_cache_dir(instruction: Instruction, command: Command, uv: Uv) -> str | N
     own = _own(uv)
     for i, word in enumerate(own):
         if word == "--cache-dir" and i + 1 < len(own):
-            return own[i + 1].rstrip("/") or "/"
+            return _explicit(own[i + 1])
         if word.startswith("--cache-dir="):
-            return word.partition("=")[2].rstrip("/") or "/"
+            return _explicit(word.partition("=")[2])
     if found := _uv_setting(instruction, command, "UV_CACHE_DIR"):
-        return found.rstrip("/") or "/"
+        return _explicit(found)
     if found := _uv_setting(instruction, command, "XDG_CACHE_HOME"):
         return found.rstrip("/") + "/uv"
     return None
+
+
+def _explicit(path: str) -> str | None:
+    """A cache dir as given, None when it spells the default (`~/.cache/uv`, `$HOME/...`)."""
+    path = path.rstrip("/") or "/"
+    return None if path in _DEFAULT_SPELLINGS else path
 
 
 def _covers(path: str, cache_dir: str | None) -> bool:
     """Whether `path` (a mount target, or what `rm -rf` removes) is uv's cache dir or above it."""
     path = path.rstrip("/") or "/"
     if cache_dir is None:
-        return path.endswith(_UV_DEFAULT_CACHE)
+        return path.endswith(_UV_DEFAULT_CACHE) or path in _HOMES
     if cache_dir.startswith("~/"):  # the home is not known here: compare below it
         return path.endswith((cache_dir[1:], cache_dir[1:].rsplit("/", 1)[0]))
     return cache_dir == path or cache_dir.startswith(path.rstrip("/") + "/")
@@ -90,8 +99,8 @@ def _no_cache(uv: Uv, instruction: Instruction, command: Command) -> bool:
     for word in _own(uv):
         if word in ("--no-cache", "--no-cache-dir"):
             return True
-        if word[:1] == "-" and word[1:2] != "-" and word[1:].isalpha() and "n" in word:
-            return True  # `-n`, or short flags together (`-qn`)
+        if word[:1] == "-" and "n" in word and set(word[1:]) <= set("qvn"):
+            return True  # `-n`, or with the other global short flags (`-qn`), not `-Pnumpy`
     setting = _uv_setting(instruction, command, "UV_NO_CACHE")
     return (setting or "").lower() not in _FALSE
 
@@ -104,13 +113,25 @@ def _emptied(after: Sequence[Command], instruction: Instruction, cache_dir: str 
         if uv is not None and uv.command in (("cache", "clean"), ("cache", "clear")):
             if not uv.operands and _uv_cache_dir(instruction, command, uv) == cache_dir:
                 return True
-        elif command.name == "rm" and any(
-            _covers(path.removesuffix("*"), cache_dir)
-            for path in command.program[1:]
-            if not path.startswith("-")
+        elif (
+            command.name == "rm"
+            and _recursive(command.program[1:])
+            and any(
+                _covers(path.removesuffix("*"), cache_dir)
+                for path in command.program[1:]
+                if not path.startswith("-")
+            )
         ):
             return True
     return False
+
+
+def _recursive(args: Sequence[str]) -> bool:
+    """Whether `rm` is given -r (-R, --recursive, or in a group: -rf): only then a folder goes."""
+    return any(
+        a == "--recursive" or (a[:1] == "-" and a[1:2] != "-" and ("r" in a or "R" in a))
+        for a in args
+    )
 
 
 def _uv(instruction: Instruction, command: Command, after: Sequence[Command]) -> str | None:
@@ -123,8 +144,8 @@ def _uv(instruction: Instruction, command: Command, after: Sequence[Command]) ->
         return None
     if uv.command == ("add",) and {"--frozen", "--no-sync"} & own:
         return None  # only pyproject.toml is written: nothing is downloaded
-    if uv.command == ("run",) and "--no-sync" in own and not _with(own):
-        return None
+    if uv.command == ("run",) and {"--no-sync", "--no-project"} & own and not _with(own):
+        return None  # no project to sync, nothing asked for with it
     if _no_cache(uv, instruction, command):
         return None
     cache_dir = _uv_cache_dir(instruction, command, uv)

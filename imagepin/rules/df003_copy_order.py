@@ -39,8 +39,8 @@ def _installs_dependencies(command: Command) -> bool:
     run = command.program
     uv = uv_command(run)
     if uv is not None:
-        if uv.command == ("pip", "install"):
-            return _installs_from_files(uv.args)
+        if uv.command == ("pip", "install"):  # its own arguments: not `uv --project . pip`
+            return _installs_from_files(uv.args[uv.args.index("install") + 1 :])
         return uv.command in (("pip", "sync"), ("sync",))
     return len(run) >= 2 and (command.name, run[1]) in _TOOL_INSTALLS
 

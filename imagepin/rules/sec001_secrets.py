@@ -117,16 +117,29 @@ _COMMAND_LINES = {
     "CMD": "the image config",
     "ENTRYPOINT": "the image config",
     "HEALTHCHECK": "the image config",
+    "COPY": "a file of the image",
 }
-"""Instructions whose text is stored as written, and where."""
+"""Instructions whose text is stored as written, and where (COPY: the file its heredoc
+writes)."""
 
 
 def _command_line(df: Dockerfile, instruction: Instruction) -> list[Finding]:
     """Credentials written into a command line (variables there are stored unexpanded)."""
+    if instruction.cmd == "COPY" and not instruction.heredocs:
+        return []
     carried = credentials(instruction.original)
     if carried is None:
         return []
     stored = _COMMAND_LINES[instruction.cmd]
+    if instruction.cmd == "COPY":
+        return [
+            RULE.violation(
+                f"COPY (line {instruction.start_line}) writes credentials {carried} into "
+                f"{stored} from a heredoc, readable by anyone who can pull the image; mount the "
+                "file as a BuildKit secret instead (RUN --mount=type=secret,id=...,target=...)",
+                **df.at(instruction.start_line),
+            )
+        ]
     if stored == "the image history":
         fix = "read them from a BuildKit secret instead (RUN --mount=type=secret,id=credentials)"
     else:

@@ -65,10 +65,15 @@ _PIP_VALUE_OPTIONS = _words(
 _PIP = re.compile(r"pip(\d+(\.\d+)?)?")
 _UV_VALUE_OPTIONS = _words(
     "--cache-dir --directory --project --config-file --color --python-preference "
-    "--python-fetch --preview-features --allow-insecure-host --cert"
+    "--python-fetch --preview-features --allow-insecure-host --cert "
+    "--python -p --with -w --with-requirements --with-editable --from --index --default-index "
+    "--index-url -i --extra-index-url --find-links -f --package --extra --group --only-group "
+    "--env-file --upgrade-package -P --reinstall-package --resolution --prerelease "
+    "--index-strategy --keyring-provider --exclude-newer --link-mode"
 )
-"""uv's global options (and `uv pip`'s) that take the next word as their value: they may come
-before the command (`uv --cache-dir /c pip install x`)."""
+"""uv options that take the next word as their value: the global ones (and `uv pip`'s `--cert`),
+which may come before the command (`uv --cache-dir /c pip install x`), and those of `uv run`
+and `uvx`, which come before the program they run (`uvx --from ruff==0.5 ruff check`)."""
 _PYTHON = re.compile(r"python(\d+(\.\d+)?)?")
 Argv = TypeVar("Argv", list[str], tuple[str, ...])
 _HEREDOC = re.compile(r"<<-?([\"']?)[A-Za-z0-9_]+\1")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -343,6 +344,13 @@ def test_rules_lists_every_rule_with_its_fix() -> None:
     narrow = run_cli("rules", env={"COLUMNS": "80"})
     assert max(map(len, narrow.stdout.splitlines())) == 80
     assert "python:3.12-slim-bookworm@sh\n" in narrow.stdout  # a long word folds, not cut off
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    piped = subprocess.run(
+        [sys.executable, "-m", "imagepin", "rules"], capture_output=True, text=True, env=env
+    )
+    rows = piped.stdout.splitlines()[2:]  # piped, no COLUMNS: one line per rule, for grep
+    assert [row.split()[0] for row in rows] == list(RULES)
+    assert all(" ".join(r.fix.split()) in row for r, row in zip(RULES.values(), rows, strict=True))
     doc = json.loads(run_cli("rules", "--json").stdout)
     assert doc["rules"][15]["id"] == "SEC001"
     assert doc["rules"][15]["checks"] == ["dockerfile", "resource"]
@@ -387,15 +395,33 @@ def test_sarif_uris_are_percent_encoded_and_normalised(files: Path) -> None:
     assert sarif_uris(inside) == ["bad/Dockerfile"]
 
 
-def test_with_a_stack_file_uris_are_relative_to_the_project_root(tmp_path: Path) -> None:
+def test_with_a_stack_uris_are_relative_to_the_checkout_not_the_project_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files are named relative to the project root (--root), but code scanning resolves URIs
+    against the checkout, where the check runs: a project in a subdirectory keeps its prefix."""
     from imagepin.check import Report
     from imagepin.rules.base import Severity, Violation
     from imagepin.sarif import to_sarif
 
+    project = tmp_path / "proj"
+    project.mkdir()
+    monkeypatch.chdir(tmp_path)
     found = Violation("DF002", Severity.WARNING, "shell form", "app/../app/Dockerfile", 3, "app")
-    (result,) = to_sarif(Report((found,)), "Pulumi.yaml", base=tmp_path)["runs"][0]["results"]
-    location = result["locations"][0]["physicalLocation"]
-    assert location == {"artifactLocation": {"uri": "app/Dockerfile"}, "region": {"startLine": 3}}
+    resource = Violation("OPS002", Severity.WARNING, "no health check", None, None, "web")
+    sarif = to_sarif(Report((found, resource)), "stacks/Pulumi.prod.yaml", base=project)
+    file_result, resource_result = sarif["runs"][0]["results"]
+    location = file_result["locations"][0]["physicalLocation"]
+    assert location == {
+        "artifactLocation": {"uri": "proj/app/Dockerfile"},
+        "region": {"startLine": 3},
+    }
+    stack = resource_result["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert stack == {"uri": "proj/stacks/Pulumi.prod.yaml"}
+    monkeypatch.chdir(project)  # run from the project root: as before
+    sarif = to_sarif(Report((found,)), "stacks/Pulumi.prod.yaml", base=Path())
+    uri = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert uri == {"uri": "app/Dockerfile"}
 
 
 def test_a_file_named_several_ways_is_checked_once_as_first_spelled(files: Path) -> None:

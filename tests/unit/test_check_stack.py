@@ -104,10 +104,19 @@ def test_command_line_settings_override_the_stack_policy(project: Path) -> None:
 
 
 def test_sarif_anchors_resource_results_at_the_stack_file(project: Path) -> None:
-    result = run_cli(
-        "check", "--stack", "test", "--root", str(project), "--format", "sarif",
-        "--on", "2026-11-25",
-    )  # fmt: skip
+    """URIs are relative to where the check runs (the checkout code scanning resolves them
+    against): from the project root, `stacks/...`; from above it, with its folder; from outside
+    it, an absolute file URI."""
+    args = ["check", "--stack", "test", "--format", "sarif", "--on", "2026-11-25"]
+    above = run_cli(*args, "--root", project.name, cwd=project.parent)
+    uri = json.loads(above.stdout)["runs"][0]["results"][1]["locations"][0]["physicalLocation"]
+    assert uri["artifactLocation"] == {"uri": f"{project.name}/stacks/Pulumi.test.yaml"}
+    elsewhere = run_cli(*args, "--root", str(project), cwd=ROOT)
+    uri = json.loads(elsewhere.stdout)["runs"][0]["results"][1]["locations"][0]
+    assert uri["physicalLocation"]["artifactLocation"]["uri"] == (
+        (project / "stacks" / "Pulumi.test.yaml").resolve().as_uri()
+    )
+    result = run_cli(*args, "--root", ".", cwd=project)
     assert result.returncode == 1
     results = json.loads(result.stdout)["runs"][0]["results"]
     assert results[1]["locations"] == [

@@ -62,6 +62,22 @@ def test_df001_accepts_uv_without_its_cache() -> None:
     assert found(text, "DF001") == []
 
 
+def test_df001_reads_uv_run_and_uvx_options_with_values_before_the_program() -> None:
+    text = (
+        "FROM a\nRUN uv run --python 3.12 --no-cache pytest -n 4\n"
+        "RUN uv run --with httpx --no-cache python x.py\n"
+        "RUN uvx --from ruff==0.5 --no-cache ruff check\nRUN uvx -p 3.12 -n ruff check\n"
+        "RUN uv run --no-project python -c 1\n"
+        "RUN uv sync && uv cache clean --cache-dir ~/.cache/uv\n"
+        "RUN --mount=type=cache,target=/root uv sync\n"
+    )
+    assert found(text, "DF001") == []
+    wrong = "FROM a\nRUN uv pip install -Pnumpy numpy\nRUN uv sync && rm /root/.cache/uv\n"
+    assert [line for line, _ in found(wrong, "DF001")] == [2, 3]
+    project = "FROM a\nCOPY . .\nRUN uv --no-cache --project . pip install flask\n"
+    assert found(project, "DF003") == []
+
+
 def test_df001_reports_uv_commands_that_keep_its_cache() -> None:
     text = (
         "FROM a\nENV PIP_NO_CACHE_DIR=1 UV_NO_CACHE=0\nRUN uv pip install --system -r r.txt\n"

@@ -426,6 +426,36 @@ def test_sec001_reads_credentials_written_into_command_lines() -> None:
     ]
 
 
+def test_sec001_takes_no_variable_or_secret_read_at_build_time_for_a_credential() -> None:
+    text = (
+        "FROM a\n"
+        'RUN --mount=type=secret,id=gh curl -H "Authorization: Bearer $(cat /run/secrets/gh)" '
+        "https://api.github.com/x\n"
+        'RUN curl -H "Authorization: token ${GH_TOKEN}" https://x\n'
+        'RUN curl -H "PRIVATE-TOKEN: `cat /run/secrets/t`" https://x\n'
+        "RUN pip install --index-url https://$USER:${TOKEN}@pypi.acme/simple y\n"
+        "RUN pip install --index-url https://$GIT_USER:ghp_abcdefghijklmnopqrstuvwxyz0123@g/o x\n"
+    )
+    report = check_text(text, Settings(), [RULES["SEC001"]])
+    assert [v.line for v in report.violations] == [6]  # a literal password after a variable user
+
+
+def test_sec001_reads_a_file_a_copy_heredoc_writes() -> None:
+    text = (
+        "FROM a\nCOPY <<EOF /etc/pip.conf\n[global]\nindex-url = https://u:pw@host/simple\nEOF\n"
+        "COPY <<EOF /etc/motd\nhello\nEOF\nCOPY . .\n"
+    )
+    report = check_text(text, Settings(), [RULES["SEC001"]])
+    assert [(v.line, v.message) for v in report.violations] == [
+        (
+            2,
+            "COPY (line 2) writes credentials in a URL (user:password@) into a file of the image "
+            "from a heredoc, readable by anyone who can pull the image; mount the file as a "
+            "BuildKit secret instead (RUN --mount=type=secret,id=...,target=...)",
+        )
+    ]
+
+
 def test_no_finding_shows_a_credential_written_in_a_dockerfile() -> None:
     """Every message that quotes a command (DF001's fix, DF002, DF003...) masks the credentials
     in it: messages end up in logs, JSON and SARIF uploaded to code scanning."""
@@ -434,11 +464,15 @@ def test_no_finding_shows_a_credential_written_in_a_dockerfile() -> None:
         "RUN pip install --index-url https://deploy:s3cr3t@pypi.acme/simple -r r.txt\n"
         "RUN uv pip install --extra-index-url https://__token__:glpat-ABCDEFGHIJKLMNOPQRST@g/x y\n"
         'CMD curl -H "Authorization: Bearer sk_live_abc123" https://api.acme/x\n'
+        "RUN pip install --index-url https://deploy:P@ssw0rd@pypi.corp.example/simple flask\n"
+        "RUN pip install --index-url https://$GIT_USER:ghp_abcdefghijklmnopqrstuvwxyz0123@g/o x\n"
     )
     report = check_text(text, Settings())
     shown = " ".join(f.message for f in (*report.violations, *report.notes))
-    for secret in ("s3cr3t", "glpat-ABCDEFGHIJKLMNOPQRST", "sk_live_abc123"):
+    for secret in ("s3cr3t", "glpat-ABCDEFGHIJKLMNOPQRST", "sk_live_abc123", "ssw0rd", "ghp_"):
         assert secret not in shown
+    assert "https://deploy:***@pypi.corp.example/simple" in shown
+    assert "https://$GIT_USER:***@g/o" in shown
     assert "https://deploy:***@pypi.acme/simple" in shown
     assert "https://__token__:***@g/x" in shown
     assert "Authorization: Bearer ***" in shown

@@ -188,6 +188,14 @@ def test_a_suppress_unknown_as_a_whole_turns_what_it_may_cover_into_notes() -> N
         for n in under.notes
         if n.rule in ("DF002", "DF004", "ARCH001")
     )
+    # the suppression rules still report on what is known (an empty reason, an unknown ID)
+    own = {"DF004": "", "NOPE001": "why"}
+    sup = check_resources([web | {"suppress": own}], SETTINGS, context=[])
+    assert {v.rule for v in sup.violations} >= {"SUP001", "SUP002"}
+    under_unknown = check_resources(
+        [image | {"suppress": own}], SETTINGS, context=[component | {"suppress": unknown}]
+    )
+    assert {v.rule for v in under_unknown.violations} == {"SUP001", "SUP002"}
     # known: reported as ever
     known = check_resources([image], SETTINGS, context=[component | {"suppress": {}}])
     assert {v.rule for v in known.violations} >= {"DF002", "DF004", "ARCH001"}
