@@ -14,7 +14,7 @@ import typer
 from rich.markup import escape
 
 from imagepin import __version__
-from imagepin.console import err, out
+from imagepin.console import err, out, write_failed
 from imagepin.errors import ImagepinError
 
 # Each command's module is imported only when that command runs (or for help): `lock add` should
@@ -67,7 +67,16 @@ def main() -> None:
     """Console-script entry point: run the app and turn our errors into exit codes."""
     command = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
     try:
-        build_app([command] if command in COMMANDS else list(COMMANDS))()
+        try:
+            build_app([command] if command in COMMANDS else list(COMMANDS))()
+        except OSError as exc:  # a command's output could not be written (a full disk)
+            raise write_failed(exc, "the output") from None
+        finally:  # what is still buffered goes now, where a failure is reported (not at exit)
+            if sys.stdout is not None:
+                try:
+                    sys.stdout.flush()
+                except OSError as exc:
+                    raise write_failed(exc, "the output") from None
     except ImagepinError as exc:
         for message in exc.messages():
             err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)

@@ -58,12 +58,20 @@ def emit(text: str, what: str) -> None:
             f"{exc.object[exc.start : exc.end]!r}; set PYTHONIOENCODING=utf-8"
         ) from None
     except OSError as exc:
-        where = _destination(stream)
+        raise write_failed(exc, what) from None
+
+
+def write_failed(exc: OSError, what: str) -> OutputError:
+    """The `OutputError` for writing `what` to stdout failing with `exc`; what is left in stdout's
+    buffer is dropped (it would fail again, unhandled, when Python flushes it at exit)."""
+    stream = sys.stdout
+    where = _destination(stream) if stream is not None else "standard output"
+    if stream is not None:
         _discard(stream)
-        fix = _WRITE_FIX.get(exc.errno or 0, "check where standard output goes")
-        raise OutputError(
-            f"cannot write {what} to {where}: {exc.strerror or exc}; {fix}, then run again"
-        ) from None
+    fix = _WRITE_FIX.get(exc.errno or 0, "check where standard output goes")
+    return OutputError(
+        f"cannot write {what} to {where}: {exc.strerror or exc}; {fix}, then run again"
+    )
 
 
 def _destination(stream: TextIO) -> str:

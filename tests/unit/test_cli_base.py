@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -210,3 +211,19 @@ def test_main_exits_2_with_the_message() -> None:
         "error: variant 'slimm' is not one of full, slim, alpine, windowsservercore; "
         "did you mean 'slim'?\n"
     )
+
+
+@pytest.mark.parametrize("args", [["base", "--list"], ["base", "--list", "--json"], ["--version"]])
+def test_output_that_cannot_be_written_is_exit_2_with_one_line(args: list[str]) -> None:
+    """Every command's output, not only `check`'s: a full disk is a usage error named in one
+    line, never a traceback, an exit 1 or a silent exit 0."""
+    imagepin = str(Path(sys.executable).parent / "imagepin")
+    with Path("/dev/full").open("w") as full:
+        result = subprocess.run(
+            [imagepin, *args], stdout=full, stderr=subprocess.PIPE, text=True, check=False
+        )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: cannot write the output to standard output (/dev/full): No space left on "
+        "device; free space where it goes, or redirect it to another disk, then run again"
+    ]
