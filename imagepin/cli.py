@@ -14,7 +14,7 @@ import typer
 from rich.markup import escape
 
 from imagepin import __version__
-from imagepin.console import err, out, write_failed
+from imagepin.console import err, out, write_failed, writing_failed
 from imagepin.errors import ImagepinError
 
 # Each command's module is imported only when that command runs (or for help): `lock add` should
@@ -69,7 +69,9 @@ def main() -> None:
     try:
         try:
             build_app([command] if command in COMMANDS else list(COMMANDS))()
-        except OSError as exc:  # a command's output could not be written (a full disk)
+        except OSError as exc:
+            if not writing_failed(exc):  # an error of the command itself, not of its output
+                raise
             raise write_failed(exc, "the output") from None
         finally:  # what is still buffered goes now, where a failure is reported (not at exit)
             if sys.stdout is not None:

@@ -61,6 +61,12 @@ def emit(text: str, what: str) -> None:
         raise write_failed(exc, what) from None
 
 
+def writing_failed(exc: OSError) -> bool:
+    """Whether `exc` is how writing output fails (a full disk, a closed pipe), not an error of
+    the command's own work such as a missing file."""
+    return exc.errno in _WRITE_FIX
+
+
 def write_failed(exc: OSError, what: str) -> OutputError:
     """The `OutputError` for writing `what` to stdout failing with `exc`; what is left in stdout's
     buffer is dropped (it would fail again, unhandled, when Python flushes it at exit)."""

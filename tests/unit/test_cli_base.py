@@ -227,3 +227,19 @@ def test_output_that_cannot_be_written_is_exit_2_with_one_line(args: list[str]) 
         "error: cannot write the output to standard output (/dev/full): No space left on "
         "device; free space where it goes, or redirect it to another disk, then run again"
     ]
+
+
+def test_an_os_error_of_the_command_itself_is_not_called_an_output_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Only a failure of stdout is reported as output that cannot be written; any other
+    OSError a command lets through keeps its own type and message."""
+    import imagepin.cli as cli
+
+    def app() -> None:
+        raise FileNotFoundError(2, "No such file or directory", "missing.txt")
+
+    monkeypatch.setattr(cli, "build_app", lambda *_: app)
+    monkeypatch.setattr(sys, "argv", ["imagepin", "base"])
+    with pytest.raises(FileNotFoundError, match=r"missing\.txt"):
+        cli.main()
