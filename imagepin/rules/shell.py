@@ -81,10 +81,38 @@ _SHELLS = {"sh", "bash", "ash", "dash", "zsh", "ksh"}
 _APT_VALUE_OPTIONS = {"-o", "-c", "-t", "--option", "--config-file", "--target-release"}
 
 
+_WORD_START = frozenset(" \t;&|()<>")
+"""Characters after which an unquoted `#` starts a comment (it starts a word)."""
+
+
+def _without_comment(line: str) -> str:
+    """`line` up to its comment: `#` starts one only at the start of an unquoted word, as in
+    sh (`pip install git+https://h/r.git#egg=r`, `${V#v}` and `$#` are not comments)."""
+    if "#" not in line:
+        return line
+    quote = ""
+    i, n = 0, len(line)
+    while i < n:
+        c = line[i]
+        if quote:
+            if c == "\\" and quote == '"':
+                i += 1  # `\"` inside double quotes
+            elif c == quote:
+                quote = ""
+        elif c == "\\":
+            i += 1  # an escaped character, `\#` included
+        elif c in "'\"":
+            quote = c
+        elif c == "#" and (i == 0 or line[i - 1] in _WORD_START):
+            return line[:i]
+        i += 1
+    return line
+
+
 def _split_line(line: str) -> list[list[str]]:
-    lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+    lexer = shlex.shlex(_without_comment(line), posix=True, punctuation_chars=True)
     lexer.whitespace_split = True
-    lexer.commenters = "#"
+    lexer.commenters = ""
     try:
         tokens = list(lexer)
     except ValueError:  # unbalanced quotes: fall back to whitespace

@@ -191,6 +191,39 @@ def test_df001_accepts_no_cache_dir_as_a_general_option_before_install() -> None
     ]
 
 
+def test_shell_comments_start_only_at_an_unquoted_word() -> None:
+    assert split_script("pip install git+https://h/r.git#egg=r && rm -rf /l/* # done") == [
+        ["pip", "install", "git+https://h/r.git#egg=r"],
+        ["rm", "-rf", "/l/*"],
+    ]
+    assert split_script("V=v1 && pip install m==${V#v} && echo $# ${#V} a\\#b;# c") == [
+        ["V=v1"],
+        ["pip", "install", "m==${V#v}"],
+        ["echo", "$#", "${#V}", "a#b"],
+    ]
+    assert split_script("echo \"a # b\" '#' # c\n# whole line\necho d") == [
+        ["echo", "a # b", "#"],
+        ["echo", "d"],
+    ]
+
+
+def test_a_hash_inside_a_word_hides_nothing_from_the_rules() -> None:
+    text = (
+        "FROM a\nRUN apt-get update && apt-get install -y --no-install-recommends git \\\n"
+        "    && pip install --no-cache-dir git+https://github.com/o/r.git#egg=r \\\n"
+        "    && rm -rf /var/lib/apt/lists/*\n"
+        "RUN V=v1.2 && pip install --no-cache-dir m==${V#v} && pip install flask\n"
+    )
+    assert found(text, "DF005") == []
+    assert found(text, "DF001") == [
+        (
+            5,
+            "RUN pip install flask keeps pip's download cache in the layer; write "
+            f"pip install --no-cache-dir flask {MOUNT}",
+        )
+    ]
+
+
 def test_shell_skips_reserved_words_and_the_values_of_wrapper_options() -> None:
     assert split_script("if true; then pip install x; elif false; then :; else { y; }; fi") == [
         ["true"],
