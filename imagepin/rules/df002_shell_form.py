@@ -7,7 +7,7 @@ import shlex
 from functools import lru_cache
 
 from imagepin.rules.base import Finding, Rule, Settings, Severity
-from imagepin.rules.dockerfile_model import Dockerfile, Instruction
+from imagepin.rules.dockerfile_model import Dockerfile, Instruction, Stage
 
 _SHELL_SYNTAX = set("|&;<>()$`*?")
 
@@ -63,16 +63,30 @@ def _listed(text: str) -> tuple[list[str], str] | None:
     return words, "the list is not valid JSON"
 
 
+def _in_image(df: Dockerfile, final: Stage) -> list[Instruction]:
+    """The CMD and ENTRYPOINT that end up in the image of `final`, as BuildKit sets them
+    (dispatchCmd, dispatchEntrypoint in dockerfile2llb/convert.go): an ENTRYPOINT clears the
+    CMD unless its own stage set one before it (that flag is per stage: a CMD of the stage built
+    FROM does not count), so `FROM base` / `ENTRYPOINT [...]` drops base's CMD."""
+    cmd: Instruction | None = None
+    entrypoint: Instruction | None = None
+    for stage in df.chain(final):
+        cmd_set = False
+        for instruction in stage.instructions:
+            if instruction.cmd == "CMD":
+                cmd, cmd_set = instruction, True
+            elif instruction.cmd == "ENTRYPOINT":
+                entrypoint = instruction
+                if not cmd_set:
+                    cmd = None
+    return sorted((i for i in (cmd, entrypoint) if i is not None), key=lambda i: i.start_line)
+
+
 def check(subject: object, settings: Settings) -> list[Finding]:
     if not isinstance(subject, Dockerfile) or subject.final is None:
         return []
-    last: dict[str, Instruction] = {}
-    for stage in subject.chain(subject.final):
-        for instruction in stage.instructions:
-            if instruction.cmd in ("CMD", "ENTRYPOINT"):
-                last[instruction.cmd] = instruction
     found: list[Finding] = []
-    for instruction in sorted(last.values(), key=lambda i: i.start_line):
+    for instruction in _in_image(subject, subject.final):
         if instruction.json or " ".join(instruction.value).lstrip().startswith("exec "):
             continue  # exec form, or a shell that execs Python in its place
         shown = " ".join(instruction.value)

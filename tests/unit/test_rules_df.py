@@ -262,14 +262,14 @@ def test_df002_accepts_exec_form_and_an_explicit_exec() -> None:
 
 
 def test_df002_reports_the_effective_shell_form_commands_of_the_final_stage() -> None:
-    text = "FROM a AS b\nCMD python x\nFROM b\nENTRYPOINT python -m app | tee log\n"
+    text = "FROM a AS b\nENTRYPOINT python -m app | tee log\nFROM b\nCMD python x\n"
     assert found(text, "DF002") == [
-        (2, f'CMD python x {SHELL} waits for the kill timeout; write CMD ["python", "x"]'),
         (
-            4,
+            2,
             f"ENTRYPOINT python -m app | tee log {SHELL} waits for the kill timeout; put the "
             'shell logic in a script and exec it: ENTRYPOINT ["./start.sh"]',
         ),
+        (4, f'CMD python x {SHELL} waits for the kill timeout; write CMD ["python", "x"]'),
     ]
 
 

@@ -1,0 +1,78 @@
+"""DF002-DF004 across the stages a final stage is built FROM: the CMD/ENTRYPOINT BuildKit leaves
+in the image, dependencies installed in a parent stage, and who a stage without USER (or with an
+empty USER) runs as. Each: compliant and non-compliant, exact messages."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from imagepin.check import check_text
+from imagepin.rules import RULES, Settings
+
+ON = Settings(today=date(2026, 11, 25))
+SHELL = "is in shell form: it runs under /bin/sh -c, so SIGTERM never reaches Python and a stop"
+REINSTALL = "installs dependencies, so every source change reinstalls them; COPY requirements.txt"
+TAIL = "(or pyproject.toml and its lock) first, install, then copy the rest"
+USERADD = "add `RUN useradd --uid 10001 --no-create-home app` and `USER 10001` before CMD"
+
+
+def found(text: str, rule: str, **build: str) -> list[tuple[int, str]]:
+    report = check_text(text, ON, [RULES[rule]], build_args=build or None)
+    assert all(v.rule == rule and v.severity is RULES[rule].severity for v in report.violations)
+    return [(v.line or 0, v.message) for v in report.violations]
+
+
+def notes(text: str, rule: str) -> list[tuple[int, str]]:
+    report = check_text(text, ON, [RULES[rule]])
+    assert report.violations == ()
+    return [(n.line or 0, n.message) for n in report.notes]
+
+
+# DF002: what BuildKit leaves in the image
+
+
+def test_df002_skips_a_parent_cmd_that_a_later_entrypoint_discards() -> None:
+    repro = (
+        "FROM python:3.12-slim-bookworm AS base\nCMD python app.py\n\nFROM base\n"
+        'ENTRYPOINT ["python", "-m", "app"]\nUSER 10001\n'
+    )
+    assert found(repro, "DF002") == []
+    chain = 'FROM a AS b\nCMD python x\nFROM b AS c\nRUN true\nFROM c\nENTRYPOINT ["app"]\n'
+    assert found(chain, "DF002") == []  # also through a stage that sets neither
+    replaced = 'FROM a AS b\nENTRYPOINT python -m app\nFROM b\nENTRYPOINT ["python", "-m", "app"]\n'
+    assert found(replaced, "DF002") == []
+
+
+def test_df002_keeps_a_cmd_its_own_stage_set_before_or_after_the_entrypoint() -> None:
+    before = 'FROM a\nCMD python x\nENTRYPOINT ["tini", "--"]\n'
+    assert found(before, "DF002") == [
+        (2, f'CMD python x {SHELL} waits for the kill timeout; write CMD ["python", "x"]')
+    ]
+    after = "FROM a\nENTRYPOINT python -m app\nCMD python x\n"
+    assert [line for line, _ in found(after, "DF002")] == [2, 3]
+    child = 'FROM a AS b\nCMD python x\nFROM b\nCMD python y\nENTRYPOINT ["tini", "--"]\n'
+    assert found(child, "DF002") == [
+        (4, f'CMD python y {SHELL} waits for the kill timeout; write CMD ["python", "y"]')
+    ]
+
+
+def test_df002_keeps_what_a_stage_without_entrypoint_inherits() -> None:
+    text = "FROM a AS b\nCMD python x\nENTRYPOINT python -m app\nFROM b\nRUN true\n"
+    assert found(text, "DF002") == [
+        (2, f'CMD python x {SHELL} waits for the kill timeout; write CMD ["python", "x"]'),
+        (
+            3,
+            f"ENTRYPOINT python -m app {SHELL} waits for the kill timeout; write ENTRYPOINT "
+            '["python", "-m", "app"]',
+        ),
+    ]
+    # a parent's ENTRYPOINT stays when the child only sets CMD
+    text = 'FROM a AS b\nENTRYPOINT python -m app\nFROM b\nCMD ["--port", "80"]\n'
+    assert [line for line, _ in found(text, "DF002")] == [2]
+
+
+def test_df002_leaves_an_exec_form_shell_alone() -> None:
+    """`sh -c "gunicorn app"` in exec form is not flagged: whether the shell stays between Docker
+    and Python depends on the shell (bash and BusyBox ash exec a lone simple command in its
+    place), which the Dockerfile does not tell."""
+    assert found('FROM a\nCMD ["sh", "-c", "gunicorn app"]\n', "DF002") == []
