@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from imagepin.rules.base import Finding, Rule, Settings, Severity
-from imagepin.rules.dockerfile_model import Dockerfile, Instruction
+from imagepin.rules.dockerfile_model import Dockerfile, Instruction, Stage
 from imagepin.rules.shell import Command, run_commands, uv_command
 
 _WHOLE_CONTEXT = {".", "./", "*", "./*", "./."}
@@ -45,13 +45,17 @@ def _installs_dependencies(command: Command) -> bool:
     return len(run) >= 2 and (command.name, run[1]) in _TOOL_INSTALLS
 
 
-def check(subject: object, settings: Settings) -> list[Finding]:
-    if not isinstance(subject, Dockerfile):
-        return []
-    found: list[Finding] = []
-    for stage in subject.stages:
-        copy: Instruction | None = None
-        for instruction in stage.instructions:
+def _copy_then_install(
+    df: Dockerfile, stage: Stage
+) -> tuple[Instruction, Instruction, Command] | None:
+    """The whole-context COPY and the RUN that installs dependencies after it, when the first
+    such install of `stage`'s build is in `stage` itself. The build runs the stages `stage` is
+    built FROM first, so a parent that installed the dependencies before any `COPY . .` makes
+    the layout right (`FROM deps` / `COPY . .` / `pip install .`), and a first install in a
+    parent is that parent's finding, not this stage's (so it is reported once)."""
+    copy: Instruction | None = None
+    for built in df.chain(stage):
+        for instruction in built.instructions:
             if copy is None and _copies_everything(instruction):
                 copy = instruction
                 continue
@@ -60,19 +64,31 @@ def check(subject: object, settings: Settings) -> list[Finding]:
             installs = [c for c in run_commands(instruction) if _installs_dependencies(c)]
             if not installs:
                 continue
-            if copy is not None:
-                shown = " ".join(installs[0].argv)
-                found.append(
-                    RULE.violation(
-                        f"{copy.original.splitlines()[0]} (line {copy.start_line}) copies the "
-                        f"whole build context before RUN {shown} (line "
-                        f"{instruction.start_line}) installs dependencies, so every source "
-                        "change reinstalls them; COPY requirements.txt (or pyproject.toml and "
-                        "its lock) first, install, then copy the rest",
-                        **subject.at(copy.start_line),
-                    )
-                )
-            break
+            if copy is None or built.index != stage.index:
+                return None
+            return copy, instruction, installs[0]
+    return None
+
+
+def check(subject: object, settings: Settings) -> list[Finding]:
+    if not isinstance(subject, Dockerfile):
+        return []
+    found: list[Finding] = []
+    for stage in subject.stages:
+        pair = _copy_then_install(subject, stage)
+        if pair is None:
+            continue
+        copy, run, install = pair
+        found.append(
+            RULE.violation(
+                f"{copy.original.splitlines()[0]} (line {copy.start_line}) copies the whole "
+                f"build context before RUN {' '.join(install.argv)} (line {run.start_line}) "
+                "installs dependencies, so every source change reinstalls them; COPY "
+                "requirements.txt (or pyproject.toml and its lock) first, install, then copy "
+                "the rest",
+                **subject.at(copy.start_line),
+            )
+        )
     return found
 
 

@@ -76,3 +76,54 @@ def test_df002_leaves_an_exec_form_shell_alone() -> None:
     and Python depends on the shell (bash and BusyBox ash exec a lone simple command in its
     place), which the Dockerfile does not tell."""
     assert found('FROM a\nCMD ["sh", "-c", "gunicorn app"]\n', "DF002") == []
+
+
+# DF003: installs in the stages a stage is built FROM
+
+
+def test_df003_sees_dependencies_installed_in_the_parent_stage() -> None:
+    repro = (
+        "FROM python:3.12-slim-bookworm AS deps\nCOPY requirements.txt .\n"
+        "RUN pip install --no-cache-dir -r requirements.txt\n\nFROM deps\nCOPY . .\n"
+        "RUN pip install --no-cache-dir .\nUSER 10001\n"
+    )
+    assert found(repro, "DF003") == []
+    grandparent = (
+        "FROM a AS deps\nCOPY pyproject.toml uv.lock ./\n"
+        "RUN uv sync --frozen --no-install-project\nFROM deps AS tools\nRUN true\n"
+        "FROM tools\nCOPY . .\nRUN uv sync --frozen\n"
+    )
+    assert found(grandparent, "DF003") == []
+
+
+def test_df003_ignores_installs_in_unrelated_stages() -> None:
+    text = (
+        "FROM a AS deps\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+        "FROM a\nCOPY . .\nRUN pip install .\n"
+    )
+    assert found(text, "DF003") == [
+        (
+            5,
+            f"COPY . . (line 5) copies the whole build context before RUN pip install . (line 6) "
+            f"{REINSTALL} {TAIL}",
+        )
+    ]
+
+
+def test_df003_reports_a_parent_copy_before_a_child_install_once_per_install() -> None:
+    text = "FROM a AS src\nCOPY . /src\nFROM src\nRUN pip install -r /src/requirements.txt\n"
+    assert found(text, "DF003") == [
+        (
+            2,
+            "COPY . /src (line 2) copies the whole build context before RUN pip install -r "
+            f"/src/requirements.txt (line 4) {REINSTALL} {TAIL}",
+        )
+    ]
+    parent = "FROM a AS b\nCOPY . .\nRUN pip install -r r.txt\nFROM b\nRUN pip install .\nFROM b\n"
+    assert found(parent, "DF003") == [
+        (
+            2,
+            f"COPY . . (line 2) copies the whole build context before RUN pip install -r r.txt "
+            f"(line 3) {REINSTALL} {TAIL}",
+        )
+    ]
