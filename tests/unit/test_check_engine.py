@@ -281,7 +281,8 @@ def test_a_finding_that_would_show_a_secret_keeps_only_its_title() -> None:
         ("PY001", f"Python past its end of life {withheld}"),
         (
             "DF004",
-            "the final stage, stage 0, never sets USER, so it runs as root; add `RUN useradd "
-            "--uid 10001 --no-create-home app` and `USER 10001` before CMD",
+            "the final stage, stage 0, never sets USER, so it runs as root (the python image "
+            "sets no USER); add `RUN useradd --uid 10001 --no-create-home app` and `USER 10001` "
+            "before CMD",
         ),
     ]

@@ -127,3 +127,86 @@ def test_df003_reports_a_parent_copy_before_a_child_install_once_per_install() -
             f"(line 3) {REINSTALL} {TAIL}",
         )
     ]
+
+
+# DF004: who a final stage runs as
+
+
+def test_df004_does_not_claim_root_for_a_base_that_may_set_a_user() -> None:
+    text = (
+        "FROM mambaorg/micromamba:2.1.0\nCOPY env.yaml /tmp/env.yaml\n"
+        'RUN micromamba install -y -n base -f /tmp/env.yaml\nCMD ["python", "app.py"]\n'
+    )
+    assert found(text, "DF004") == [
+        (
+            1,
+            "the final stage, stage 0, never sets USER, so it runs as the base image's user "
+            f"(root unless mambaorg/micromamba:2.1.0 sets one); make it explicit: {USERADD}, or "
+            "USER the base image's own unprivileged user",
+        )
+    ]
+    args = "ARG BASE=ghcr.io/acme/py:1\nFROM $BASE AS run\n"
+    assert found(args, "DF004") == [
+        (
+            2,
+            "the final stage, stage 0 (run), never sets USER, so it runs as the base image's "
+            "user (root unless ghcr.io/acme/py:1 (written $BASE) sets one); make it explicit: "
+            f"{USERADD}, or USER the base image's own unprivileged user",
+        )
+    ]
+
+
+def test_df004_says_root_for_the_python_image_and_scratch() -> None:
+    text = "FROM python:3.12-slim-bookworm AS base\nFROM base\nCMD python\n"
+    assert found(text, "DF004") == [
+        (
+            2,
+            "the final stage, stage 1, never sets USER, so it runs as root (the python image "
+            f"sets no USER); {USERADD}",
+        )
+    ]
+    assert found("FROM scratch\n", "DF004")[0][1].startswith(
+        "the final stage, stage 0, never sets USER, so it runs as root; add `USER 10001`"
+    )
+
+
+EMPTY = (
+    "and names no user once expanded, so it runs as root; switch to an unprivileged user "
+    "(USER 10001) after the steps that need root"
+)
+
+
+def test_df004_reports_a_user_that_expands_to_nothing() -> None:
+    repro = (
+        'FROM python:3.12-slim-bookworm\nARG APP_USER=""\nUSER ${APP_USER}\n'
+        'CMD ["python", "app.py"]\n'
+    )
+    assert found(repro, "DF004") == [
+        (3, f"USER ${{APP_USER}} (line 3) is the last USER of the final stage, stage 0, {EMPTY}")
+    ]
+    for user in ('""', ":1000", "${APP_USER:-}"):
+        assert found(f"FROM a\nARG APP_USER=\nUSER {user}\n", "DF004") == [
+            (3, f"USER {user} (line 3) is the last USER of the final stage, stage 0, {EMPTY}")
+        ]
+    # an empty USER also drops a user set before it (in a parent stage)
+    parent = "FROM a AS b\nUSER app\nFROM b\nENV WHO=\nUSER $WHO\n"
+    assert [line for line, _ in found(parent, "DF004")] == [5]
+    assert found(repro, "DF004", APP_USER="10001") == []
+
+
+def test_df004_notes_a_user_whose_value_is_not_known_here() -> None:
+    assert notes("FROM a\nARG USER_NAME\nUSER ${USER_NAME}\n", "DF004") == [
+        (
+            3,
+            "USER ${USER_NAME} (line 3) is not checked: $USER_NAME has no value here; give it a "
+            "default so the user is known",
+        )
+    ]
+    for user in ("$MAMBA_USER", "${MAMBA_USER:-}"):
+        assert notes(f"FROM mambaorg/micromamba:2.1.0\nUSER {user}\n", "DF004") == [
+            (
+                2,
+                f"USER {user} (line 2) is not checked: $MAMBA_USER is not set in this Dockerfile "
+                "(the base image's ENV may set it), so the user is not known here",
+            )
+        ]

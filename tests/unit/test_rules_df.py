@@ -393,8 +393,9 @@ def test_df004_reports_root_by_default_or_by_a_last_user_root() -> None:
     assert found("FROM a AS build\nUSER app\nFROM python:3.12-slim-bookworm AS run\n", "DF004") == [
         (
             3,
-            "the final stage, stage 1 (run), never sets USER, so it runs as root; add `RUN "
-            "useradd --uid 10001 --no-create-home app` and `USER 10001` before CMD",
+            "the final stage, stage 1 (run), never sets USER, so it runs as root (the python "
+            "image sets no USER); add `RUN useradd --uid 10001 --no-create-home app` and `USER "
+            "10001` before CMD",
         )
     ]
     assert found("FROM a\nUSER app\nUSER 0:0\n", "DF004") == [
@@ -421,8 +422,8 @@ def test_df004_reports_uid_zero_however_written_and_root_with_an_unknown_group()
     assert found("FROM a\nUSER 10001:$GID\nUSER ${U:-app}:0\n", "DF004") == []
     report = check_text("FROM a\nUSER $U:0\n", ON, [RULES["DF004"]])
     assert report.violations == () and [n.message for n in report.notes] == [
-        "USER $U:0 (line 2) is not checked: $U has no value here; give it a default so the user "
-        "is known"
+        "USER $U:0 (line 2) is not checked: $U is not set in this Dockerfile (the base image's "
+        "ENV may set it), so the user is not known here"
     ]
 
 
