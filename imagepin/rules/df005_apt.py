@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from itertools import pairwise
+from itertools import pairwise, takewhile
 
 from imagepin.rules.base import Finding, Rule, Settings, Severity
 from imagepin.rules.common import mounts
@@ -19,21 +19,68 @@ _FIND_FILTERS = frozenset(
     {"-prune", "-name", "-iname", "-path", "-ipath", "-wholename", "-regex", "-iregex", "-not", "!"}
 )
 """`find` tests that leave some of the lists behind (`find /var/lib/apt/lists -name lock`)."""
+_LISTS = "/var/lib/apt/lists"
+_ABOVE_LISTS = frozenset({"/var", "/var/lib", "/var/lib/apt"})
+"""The directories the lists are in: removing one of them, or all it holds, removes the lists
+too (`rm -rf /var/lib/apt`); whatever else that removes is no concern of DF005."""
+_APT_VALUE_OPTIONS = frozenset({"-o", "-c", "-t", "--option", "--config-file", "--target-release"})
+_DIST_CLEAN = frozenset({"distclean", "dist-clean"})
+"""apt 2.7.8+ (Debian 13 trixie, Ubuntu 24.04): removes every file under /var/lib/apt/lists but
+the Release, Release.gpg and InRelease files, as the docker-library images end their RUNs
+(apt-get(8); `clean` leaves the lists)."""
+_SIMULATE = frozenset({"-s", "--simulate", "--just-print", "--dry-run", "--recon", "--no-act"})
 
 
 def _recommends_off(args: tuple[str, ...]) -> bool:
     return "--no-install-recommends" in args or any(_NO_RECOMMENDS.search(a) for a in args)
 
 
+def _removes_lists(path: str, recursive: bool) -> bool:
+    """Whether removing `path` removes the lists: what they hold (`/var/lib/apt/lists/*`), or,
+    `recursive`ly, the lists or a directory they are in, or all it holds (`/var/lib/apt/`,
+    `/var/lib/apt/*`; without -r, rm refuses a directory)."""
+    if path.startswith(_LISTS + "/") and path != _LISTS + "/":
+        return True
+    return recursive and path.removesuffix("*").rstrip("/") in (_LISTS, *_ABOVE_LISTS)
+
+
+def _recursive(args: Sequence[str]) -> bool:
+    """Whether `rm` is given -r (-R, --recursive, or in a group: -rf)."""
+    return any(
+        a == "--recursive" or (a[:1] == "-" and a[1:2] != "-" and ("r" in a or "R" in a))
+        for a in args
+    )
+
+
+def _apt_command(run: Sequence[str]) -> str | None:
+    """The command of `apt-get ...` / `apt ...` (`dist-clean`), past options and their values
+    (`apt-get -o Debug::NoLocking=1 dist-clean`); None for another program."""
+    if not run or run[0].rsplit("/", 1)[-1] not in ("apt-get", "apt"):
+        return None
+    words = iter(run[1:])
+    for word in words:
+        if word in _APT_VALUE_OPTIONS:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
 def _cleans_lists(commands: tuple[Command, ...]) -> bool:
-    """`rm -rf /var/lib/apt/lists/*`, or `find /var/lib/apt/lists -delete` (or `-exec rm`)."""
+    """`rm -rf /var/lib/apt/lists/*` (or of a directory above: `rm -rf /var/lib/apt`), `find
+    /var/lib/apt/lists -delete` (or `-exec rm`), or `apt-get dist-clean`."""
     for command in commands:
         run, name = command.program, command.name
-        if name == "rm" and any(a.startswith("/var/lib/apt/lists") for a in run[1:]):
+        if _apt_command(run) in _DIST_CLEAN and _SIMULATE.isdisjoint(run):
             return True
-        if name != "find" or len(run) < 2 or not run[1].startswith("/var/lib/apt/lists"):
+        if name == "rm":
+            recursive = _recursive(run[1:])
+            if any(_removes_lists(a, recursive) for a in run[1:] if a[:1] != "-"):
+                return True
+        if name != "find" or not _FIND_FILTERS.isdisjoint(run):
             continue
-        if _FIND_FILTERS.isdisjoint(run) and ("-delete" in run or "rm" in run):
+        starts = takewhile(lambda a: a[:1] not in ("-", "(", "!"), run[1:])
+        if any(_removes_lists(a, True) for a in starts) and ("-delete" in run or "rm" in run):
             return True
     return False
 
