@@ -6,11 +6,18 @@ the RUN line it is about, and ends up in logs, JSON and SARIF uploaded to code s
 In a command line (`RUN`, `CMD`...) a variable reference (`https://$USER:${TOKEN}@host`) writes
 no credential: the line is stored as written. In an `ENV` or `ARG` value it does: the value is
 stored expanded.
+
+Two more forms are credentials wherever they are written: a word in a known token format
+(`ghp_...`, `github_pat_...`, `glpat-...`, `pypi-AgE...`, `npm_...`), and, for `redact`, the value
+of a secret-looking name (`GITHUB_TOKEN=...`, `--password=...`, `secret_names.secret_word`) written
+out; SEC001 reads such assignments in a command line itself, from its shell words.
 """
 
 from __future__ import annotations
 
 import re
+
+from imagepin.rules.secret_names import secret_word, stores_secret
 
 _TOKEN = (
     r"(?:(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,}|github_pat_\w{20,}|glpat-[\w-]{20,}"
@@ -18,6 +25,19 @@ _TOKEN = (
 )
 """A token: a known prefix (GitHub, GitLab, PyPI, npm), or 32 characters or more of token
 alphabet."""
+_KNOWN_TOKEN = re.compile(
+    r"()(?<![A-Za-z0-9_])((?:gh[opusr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}|glpat-[\w-]{20,}"
+    r"|pypi-AgE[\w-]{20,}|npm_[A-Za-z0-9]{20,}))()"
+)
+"""A word in a known token format anywhere in the text (group 2). PyPI's take `pypi-AgE` (every
+PyPI and TestPyPI token is a macaroon whose serialization starts so): a package named
+`pypi-...` is no token."""
+_ISSUERS = {"gh": "a GitHub", "gi": "a GitHub", "gl": "a GitLab", "py": "a PyPI", "np": "an npm"}
+"""Who issued a `_KNOWN_TOKEN`, by its first two letters (`gh`p_..., `gi`thub_pat_...)."""
+_NAME_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
+_VALUE = re.compile(r"\"[^\"]*\"|'[^']*'|[^\s\"'`;&|()<>]*")
+"""What `NAME=` sets: a quoted word, or up to a space or a shell operator (`FLAGS=a,TOKEN=x`
+holds a second assignment, found from its own `=`)."""
 _PASSWORD = re.compile(r"(://[^/\s:@]+:)([^/\s@$`][^/\s]*)(@)(?=[^/\s@]+)")
 """`://user:password@host` with the password written out (group 2; it may hold `@`: the host
 starts after the last one, as URL parsers read it)."""
@@ -38,35 +58,80 @@ _KINDS = (
     (_URL_TOKEN, "in a URL (a token as its user name)"),
     (_HEADER, "in an HTTP header"),
 )
+_MASKED = (*(pattern for pattern, _ in _KINDS), _KNOWN_TOKEN)
+"""What `redact` masks (group 2 of each; groups 1 and 3, when there, stay)."""
 _MASK = "***"
 
 
-def _maybe(text: str) -> bool:
-    """Whether `text` has a URL or a credential header at all (most text has neither: cheap)."""
-    if "://" in text:
+def _maybe(text: str, lower: str) -> bool:
+    """Whether `text` has a URL, a credential header or a known token prefix at all (most text
+    has none: plain substring tests, no generator, as this runs on every finding's message)."""
+    if "://" in text or "authorization" in lower or "private-token" in lower:
         return True
-    lower = text.lower()  # `or`, not any(): this runs on every finding's message
-    return "authorization" in lower or "private-token" in lower or "api-key" in lower
+    if "api-key" in lower or "glpat-" in text or "pypi-AgE" in text:
+        return True
+    return "_" in text and ("gh" in text or "github_pat_" in text or "npm_" in text)
+
+
+def _assigns_secret(text: str, lower: str) -> bool:
+    """Whether `text` may set a secret-looking name (`X_TOKEN=`, `--password=`): cheap, as
+    `_maybe`; `secret_names.secret_word` decides."""
+    if "=" not in text:
+        return False
+    if "token" in lower or "pass" in lower or "secret" in lower:
+        return True
+    return "key" in lower or "credential" in lower
 
 
 def credentials(text: str, *, expanded: bool = False) -> str | None:
     """Where `text` carries credentials ("in a URL (user:password@)", "in a URL (a token as its
-    user name)", "in an HTTP header"), or None. `expanded`: `text` is stored with its variables
-    expanded (an `ENV` value), so `$USER:$PASSWORD@` counts too."""
-    if not _maybe(text):
+    user name)", "in an HTTP header", "as a GitHub token"...), or None. `expanded`: `text` is
+    stored with its variables expanded (an `ENV` value), so `$USER:$PASSWORD@` counts too."""
+    if not _maybe(text, text.lower()):
         return None
     if expanded and _ANY_PASSWORD.search(text):
         return _KINDS[0][1]
     for pattern, kind in _KINDS:
         if pattern.search(text):
             return kind
-    return None
+    token = _KNOWN_TOKEN.search(text)
+    return f"as {_ISSUERS[token[2][:2]]} token" if token else None
 
 
 def redact(text: str) -> str:
-    """`text` with every written credential replaced by `***` (`https://deploy:***@host`)."""
-    if not _maybe(text):
-        return text
-    for pattern, _ in _KINDS:
-        text = pattern.sub(lambda m: f"{m[1]}{_MASK}{m[3] if m.lastindex == 3 else ''}", text)
+    """`text` with every written credential replaced by `***` (`https://deploy:***@host`,
+    `GITHUB_TOKEN=***`)."""
+    lower = text.lower()
+    if _maybe(text, lower):
+        for pattern in _MASKED:
+            text = pattern.sub(lambda m: f"{m[1]}{_MASK}{m[3] if m.lastindex == 3 else ''}", text)
+    if _assigns_secret(text, lower):
+        text = _mask_assignments(text)
     return text
+
+
+def _mask_assignments(text: str) -> str:
+    """`text` with the written-out value of each secret-looking name masked (`TOKEN=***`); a
+    value that reads a variable or a command (`TOKEN=$(cat /run/secrets/t)`), an empty one or
+    a path (`secret_names.stores_secret`) holds none. Found from each `=` back to the name
+    (`rstrip`: a regex trying every position costs several times more, and every SEC001
+    message holds `=`, in its `--mount=type=secret,id=...`)."""
+    out: list[str] = []
+    done = 0  # where the text not yet copied starts
+    at = text.find("=")
+    while at != -1:
+        start = len(text[:at].rstrip(_NAME_CHARS))
+        name = text[start:at]
+        if (
+            (name[:1].isalpha() or name[:1] == "_")
+            and start >= done
+            and text[start - 1 : start] != "$"
+            and secret_word(name)
+        ):
+            value = _VALUE.match(text, at + 1)
+            written = value[0].strip("\"'") if value else ""
+            if value and written[:1] not in ("$", "`") and stores_secret(written):
+                out += (text[done : at + 1], _MASK)
+                done = value.end()
+        at = text.find("=", at + 1)
+    return "".join(out) + text[done:] if out else text

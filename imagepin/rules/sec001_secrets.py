@@ -4,57 +4,16 @@ credentials written into a command line (RUN, ADD, CMD...)."""
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from imagepin.rules.base import Finding, Rule, Settings, Severity
 from imagepin.rules.credentials import credentials
 from imagepin.rules.dockerfile_model import Dockerfile, Instruction, unquote
 from imagepin.rules.resources import BUILD_IMAGE, Resource, build_of
+from imagepin.rules.secret_names import secret_word, stores_secret
+from imagepin.rules.shell import Command, run_commands
 from imagepin.rules.values import Secret, Unknown, reveal
 
-_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
-_SECRET = {
-    *("TOKEN", "PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "SECRETS"),
-    *("CREDENTIAL", "CREDENTIALS"),
-}
-"""Words that make a name a secret whatever else it says (`OIDC_ID_TOKEN`, `PGP_PASSWORD`)."""
-_SECRET_SUFFIX = (
-    "TOKEN",
-    "PASSWORD",
-    "PASSWD",
-    "PASSPHRASE",
-    "SECRET",
-    "APIKEY",
-    "ACCESSKEY",
-    "PRIVATEKEY",
-)
-_REFERENCE = {"FILE", "PATH", "DIR", "NAME", "ARN", "URL", "TYPE"}
-"""Words that make the value say where a secret is, not the secret (`PASSWORD_FILE`)."""
-_NOT_SECRET_KEY = {"PUBLIC", "GPG", "PGP", "ID", "CACHE", "SORT", "PRIMARY", "FOREIGN", "PARTITION"}
-"""Words that make a plain KEY no secret (`PUBLIC_KEY`, `GPG_KEY`, `KEY_ID`, `CACHE_KEY`, a
-database's `SORT_KEY`); a stronger word
-still wins (`GPG_PRIVATE_KEY`, `PUBLIC_KEY_PASSWORD`)."""
 _MOUNT = "RUN --mount=type=secret,id={id}"
-
-
-@lru_cache(maxsize=4096)
-def secret_word(name: str) -> str | None:
-    """The word that makes `name` look like a secret (`TOKEN` in `GITHUB_TOKEN`), or None."""
-    words = [str(w).upper() for w in _WORDS.findall(name)]
-    if any(w in _REFERENCE for w in words):
-        return None
-    for i, word in enumerate(words):
-        if word == "KEY" and i and words[i - 1] == "PRIVATE":
-            return "PRIVATE_KEY"
-        if word in _SECRET:
-            return word
-        if word.endswith(_SECRET_SUFFIX):
-            return next(str(s) for s in _SECRET_SUFFIX if word.endswith(s))
-    if words and words[-1] == "PASS":  # `DB_PASS`, not `PASS_THROUGH`
-        return "PASS"
-    if "KEY" in words and not any(w in _NOT_SECRET_KEY for w in words):
-        return "KEY"
-    return None
 
 
 def _dockerfile(df: Dockerfile) -> list[Finding]:
@@ -80,6 +39,8 @@ def _dockerfile(df: Dockerfile) -> list[Finding]:
         )
         for name, value in pairs:
             word = secret_word(name)
+            if word is not None and instruction.cmd == "ENV" and not stores_secret(value or ""):
+                continue  # stored as written (""): no secret; an ARG's comes at build time
             carried = credentials(value, expanded=True) if value and word is None else None
             if word is None and carried is None:
                 continue
@@ -123,14 +84,59 @@ _COMMAND_LINES = {
 writes)."""
 
 
+_DECLARES = frozenset({"export", "readonly", "declare", "typeset", "local"})
+_NAME_VALUE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)", re.DOTALL)
+
+
+def _assigned(command: Command) -> list[tuple[str, str]]:
+    """The `NAME=value` words `command` writes: before its program (`TOKEN=x pip`, also after
+    `env` or `sudo`), or as the arguments of `export`, `readonly`, `declare`..."""
+    words = command.argv[: len(command.argv) - len(command.program)]
+    if command.name in _DECLARES:
+        words += command.program[1:]
+    return [(m[1], m[2]) for word in words if (m := _NAME_VALUE.fullmatch(word))]
+
+
+def _secrets_set(instruction: Instruction) -> dict[str, tuple[str, str]]:
+    """The secret-looking names a RUN, CMD or ENTRYPOINT sets to a value written out in it:
+    name -> (the word that makes it a secret, the value). A variable or a command read there
+    (`TOKEN=$NPM_TOKEN`, `TOKEN="$(cat /run/secrets/t)"`) is stored unexpanded: no secret. A
+    plain KEY counts only as the name's last word (`API_KEY`, `apiKey`), not in a setting such
+    as `APT_KEY_DONT_WARN_ON_DANGEROUS_USAGE=DontWarn`."""
+    found: dict[str, tuple[str, str]] = {}
+    for command in run_commands(instruction):
+        for name, value in _assigned(command):
+            word = secret_word(name)
+            if word is None or name in found or not stores_secret(value):
+                continue
+            if word == "KEY" and not name.upper().endswith("KEY"):
+                continue
+            if "$" not in value and "`" not in value:
+                found[name] = (word, value)
+    return found
+
+
+def _without(text: str, name: str, value: str) -> str:
+    """`text` without the value `name=value` sets (as written, or quoted)."""
+    written = re.escape(value)
+    return re.sub(rf"\b{re.escape(name)}=(?:{written}|\"{written}\"|'{written}')", "", text)
+
+
 def _command_line(df: Dockerfile, instruction: Instruction) -> list[Finding]:
-    """Credentials written into a command line (variables there are stored unexpanded)."""
+    """Credentials written into a command line (variables there are stored unexpanded), and
+    secret-looking names set to a value written out there (`RUN GITHUB_TOKEN=ghp_... pip`)."""
     if instruction.cmd == "COPY" and not instruction.heredocs:
         return []
-    carried = credentials(instruction.original)
-    if carried is None:
-        return []
     stored = _COMMAND_LINES[instruction.cmd]
+    found: list[Finding] = []
+    text = instruction.original
+    if instruction.cmd in ("RUN", "CMD", "ENTRYPOINT"):
+        for name, (word, value) in _secrets_set(instruction).items():
+            found.append(_set_in_command_line(df, instruction, name, word))
+            text = _without(text, name, value)  # reported: not again as a token
+    carried = credentials(text)
+    if carried is None:
+        return found
     if instruction.cmd == "COPY":
         return [
             RULE.violation(
@@ -144,14 +150,34 @@ def _command_line(df: Dockerfile, instruction: Instruction) -> list[Finding]:
         fix = "read them from a BuildKit secret instead (RUN --mount=type=secret,id=credentials)"
     else:
         fix = "pass them when the container starts, from the platform's secrets"
-    return [
+    found.append(
         RULE.violation(
             f"{instruction.cmd} (line {instruction.start_line}) writes credentials {carried} "
             f"into its command line, which is stored in {stored}, readable by anyone who can "
             f"pull the image; {fix}",
             **df.at(instruction.start_line),
         )
-    ]
+    )
+    return found
+
+
+def _set_in_command_line(df: Dockerfile, instruction: Instruction, name: str, word: str) -> Finding:
+    """`RUN GITHUB_TOKEN=... pip install`: the value is stored with the command line; BuildKit
+    can set the variable from a secret for that RUN (`env=`), a container gets it at start."""
+    stored = _COMMAND_LINES[instruction.cmd]
+    if stored == "the image history":
+        fix = (
+            "read it from a BuildKit secret instead "
+            f"(RUN --mount=type=secret,id={name.lower()},env={name})"
+        )
+    else:
+        fix = "pass it when the container starts, from the platform's secrets"
+    return RULE.violation(
+        f"{instruction.cmd} (line {instruction.start_line}) sets {name}, a secret by its name "
+        f"({word}), to a value written into its command line, which is stored in {stored}, "
+        f"readable by anyone who can pull the image; {fix}",
+        **df.at(instruction.start_line),
+    )
 
 
 def _resource(resource: Resource) -> list[Finding]:
