@@ -1,40 +1,179 @@
-"""DF001: `pip install` without `--no-cache-dir` (or a `uv` install without `--no-cache`)."""
+"""DF001: `pip install` without `--no-cache-dir` (or a `uv` install without `--no-cache`).
+
+The cache stays out of the layer when the command keeps none (an option of that command, even
+abbreviated as pip allows, or a setting in the environment it runs with: ENV, ARG, or exported
+earlier in the RUN), when the RUN mounts something over the cache dir (where the command keeps
+it: `--cache-dir`, PIP_CACHE_DIR / UV_CACHE_DIR, XDG_CACHE_HOME, else under the home of the
+user it runs as), or when a later command of the RUN empties it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple
 
+from imagepin.rules import pip_options
 from imagepin.rules.base import Finding, Rule, Settings, Severity
 from imagepin.rules.common import mounts
-from imagepin.rules.dockerfile_model import Dockerfile, Instruction
-from imagepin.rules.shell import Command, Uv, assignments, run_commands, uv_command
+from imagepin.rules.df004_root import _root, _user_part
+from imagepin.rules.dockerfile_model import Dockerfile, Instruction, expand, unquote
+from imagepin.rules.script_env import environments
+from imagepin.rules.shell import Command, Uv, pip_words, run_commands, uv_command
 
 _FALSE = {"", "0", "false", "no", "off", "n", "f"}
 """What uv reads as false in a boolean setting such as `UV_NO_CACHE`."""
 
 
-def _pip_cache_mounted(instruction: Instruction) -> bool:
-    """Whether the RUN mounts a cache over pip's cache directory (or all of ~/.cache)."""
-    return any(
-        m.get("type") == "cache" and ("pip" in m["target"] or m["target"].endswith("/.cache"))
-        for m in mounts(instruction)
-    )
+class _Step(NamedTuple):
+    """A command of the RUN and the environment it runs with (ENV, ARG, what the script set)."""
+
+    command: Command
+    env: Mapping[str, str]
+    unexported: frozenset[str] = frozenset()
+    """Variables the script set without exporting them: the command does not see them."""
 
 
-def _pip(instruction: Instruction, command: Command) -> str | None:
+class _Home(NamedTuple):
+    """Whose home `~` (the default cache's place) is, for one command."""
+
+    path: str | None
+    """HOME when set (ENV HOME, `export HOME=...`): then paths compare exactly."""
+    user: str | None
+    """The non-root USER the command runs as, whose home is not known here but is not /root;
+    None for root, or the base image's user (not known here; root in most images)."""
+
+
+_SWITCHERS = frozenset({"sudo", "doas", "gosu", "su-exec"})
+"""Wrappers that run the program as another user, with that user's home."""
+_MOUNTED = frozenset({"cache", "tmpfs", "bind"})
+"""Mount types whose writes never reach the layer (`bind` is the default; read-only, it leaves
+pip no cache to write)."""
+
+
+def _nonroot(user: Instruction | None) -> str | None:
+    """The user named by the USER in effect when known not to be root (read as DF004 reads it);
+    None for root, no USER, or a user given by a variable without a value."""
+    if user is None:
+        return None
+    name, missing = expand(_user_part(user.value[0]), user.scope)
+    name = unquote(name).split(":", 1)[0].strip("\"' ")
+    return None if missing or not name or _root(name) else name
+
+
+def _home(step: _Step, user: str | None) -> _Home:
+    """Whose home the command's `~` is: HOME when set, else the USER's."""
+    argv = step.command.argv
+    if any(w.rsplit("/", 1)[-1] in _SWITCHERS for w in argv[: -len(step.command.program) or None]):
+        return _Home(None, None)  # `gosu app pip install`: another user's home, not known here
+    home = step.env.get("HOME", "")
+    if home.startswith("/") and "$" not in home:
+        return _Home(home.rstrip("/"), None)
+    return _Home(None, user)
+
+
+def _normal(path: str) -> str:
+    """`path` as compared: the home written `~` however spelled (`$HOME`, `${HOME}`), without
+    a trailing slash."""
+    for spelling in ("${HOME}", "$HOME", "~"):
+        if path == spelling or path.startswith(spelling + "/"):
+            path = "~" + path[len(spelling) :]
+            break
+    return path.rstrip("/") or "/"
+
+
+def _resolve(path: str, home: str) -> str:
+    return (home + path[1:] or "/") if path.startswith("~") else path
+
+
+def _under(path: str, folder: str) -> bool:
+    return folder == "/" or path == folder or path.startswith(folder + "/")
+
+
+def _covers(path: str, cache: str, home: _Home) -> bool:
+    """Whether `path` (a mount target, or what `rm -rf` removes) is the cache dir `cache` or a
+    folder above it. With the home not known, `~/.cache/pip` is any `*/.cache/pip` (or root's
+    home) for root or the base image's user, and never one under /root for a non-root user."""
+    path, cache = _normal(path), _normal(cache)
+    if home.path is not None:
+        path, cache = _resolve(path, home.path), _resolve(cache, home.path)
+    if path[:1] not in ("/", "~") or cache[:1] not in ("/", "~"):
+        return path == cache
+    if path == "/" or path[0] == cache[0]:
+        return _under(cache, path)
+    if path[0] == "~":  # `rm -rf ~/.cache` and an absolute cache dir
+        if home.user is None:
+            return _under(cache, _resolve(path, "/root"))
+        return not _under(cache, "/root") and path[1:] + "/" in cache + "/"
+    if home.user is not None and _under(path, "/root"):
+        return False  # a non-root user's cache is not under /root
+    below = cache[1:]  # `/.cache/pip`: the home is any folder `path` ends this below
+    ends = [below[:i] for i in range(1, len(below) + 1) if (below + "/")[i] == "/"]
+    return path.endswith(tuple(ends)) or (home.user is None and path == "/root")
+
+
+def _targets(instruction: Instruction) -> list[str]:
+    """Where the RUN mounts something whose writes never reach the layer."""
+    found = mounts(instruction)
+    return [m["target"] for m in found if m["target"] and m.get("type", "bind").lower() in _MOUNTED]
+
+
+def _kept_out(
+    instruction: Instruction, after: Sequence[_Step], tool: str, cache: str, home: _Home
+) -> bool:
+    """Whether `tool`'s cache never reaches the layer: a mount over it, or a later command of
+    the RUN that empties it (`pip cache purge`, `uv cache clean`, `rm -rf`)."""
+    if any(_covers(target, cache, home) for target in _targets(instruction)):
+        return True
+    return _emptied(after, tool, cache, home)
+
+
+def _why(instruction: Instruction, step: _Step, tool: str, cache: str, home: _Home) -> str:
+    """Why a way out that is written does not count: the script sets the tool's no-cache
+    variable without exporting it, or a mount is on root's cache but the home is another."""
+    setting = "PIP_NO_CACHE_DIR" if tool == "pip" else "UV_NO_CACHE"
+    if setting in step.unexported:
+        return f" ({setting} is set in the script but not exported, so {tool} does not see it)"
+    if home == _Home(None, None) or not cache.startswith("~"):
+        return ""
+    whose = f"it runs as USER {home.user}, whose home is not /root"
+    if home.path is not None:
+        whose = f"HOME is {home.path or '/'}"
+    for target in _targets(instruction):
+        if _covers(target, cache, _Home(None, None)):
+            return f" ({whose}, so the mount on {target} misses its cache)"
+    return ""
+
+
+def _target(cache: str, home: _Home) -> str:
+    """The cache dir to mount, its home resolved (`<home of USER app>` when not known)."""
+    if not cache.startswith("~"):
+        return cache
+    if home.path is not None:
+        return _resolve(cache, home.path)
+    return (f"<home of USER {home.user}>" if home.user else "/root") + cache[1:]
+
+
+def _pip(instruction: Instruction, step: _Step, after: Sequence[_Step], home: _Home) -> str | None:
     """The fix for a `pip install` that keeps pip's cache, or None when it keeps none."""
-    run = command.program
-    if command.pip_install is None or "--no-cache-dir" in run:
-        return None  # also `pip --no-cache-dir install x`: a general option
-    if instruction.scope.get("PIP_NO_CACHE_DIR") not in (None, ""):
+    run, words = step.command.program, pip_words(step.command.program)
+    if step.command.pip_install is None or words is None:
         return None
-    if assignments(command.argv).get("PIP_NO_CACHE_DIR") or _pip_cache_mounted(instruction):
+    written = pip_options.cache_dir(words, step.env)
+    if written is None:
         return None
-    at = run.index("install") + 1 if "install" in run else len(run)
+    cache = _normal(written)
+    if _kept_out(instruction, after, "pip", cache, home):
+        return None
+    options = pip_options.parse(words).options
+    if any(name == "--cache-dir" for name, _ in options):  # the last one wins: add it last
+        at = run.index("--") if "--" in run else len(run)
+    else:
+        at = run.index("install") + 1 if "install" in run else len(run)
     fixed = " ".join([*run[:at], "--no-cache-dir", *run[at:]])
     return (
-        f"RUN {' '.join(run)} keeps pip's download cache in the layer; write {fixed} "
-        "(or RUN --mount=type=cache,target=/root/.cache/pip)"
+        f"RUN {' '.join(run)} keeps pip's download cache in the layer"
+        f"{_why(instruction, step, 'pip', cache, home)}; write {fixed} "
+        f"(or RUN --mount=type=cache,target={_target(cache, home)})"
     )
 
 
@@ -42,11 +181,6 @@ _UV_FILLS = {("pip", "install"), ("pip", "sync"), ("sync",), ("add",), ("run",)}
 _UV_FILLS |= {("tool", "install"), ("tool", "run")}
 """uv commands that download and install packages into an environment, through uv's cache
 (`uv run` syncs the project first; `uvx` keeps the tool's environment in the cache)."""
-_UV_DEFAULT_CACHE = ("/.cache/uv", "/.cache")
-"""Where uv keeps its cache by default (under the user's home), and the folder above it."""
-_DEFAULT_SPELLINGS = {"~/.cache/uv", "$HOME/.cache/uv", "${HOME}/.cache/uv", "/root/.cache/uv"}
-_HOMES = {"/root", "~", "$HOME", "${HOME}", "/"}
-"""Folders above the default cache dir (root's home, as written)."""
 
 
 def _own(uv: Uv) -> tuple[str, ...]:
@@ -57,67 +191,63 @@ def _own(uv: Uv) -> tuple[str, ...]:
     return uv.args
 
 
-def _uv_setting(instruction: Instruction, command: Command, name: str) -> str | None:
-    """An environment setting the command runs with: written before it, or ENV/ARG."""
-    return assignments(command.argv).get(name, instruction.scope.get(name))
-
-
-def _uv_cache_dir(instruction: Instruction, command: Command, uv: Uv) -> str | None:
-    """Where this uv command keeps its cache when told (`--cache-dir`, `UV_CACHE_DIR`,
-    `XDG_CACHE_HOME`), without a trailing slash; None for the default (~/.cache/uv)."""
+def _uv_cache_dir(step: _Step, uv: Uv) -> str:
+    """Where this uv command keeps its cache (`--cache-dir`, `UV_CACHE_DIR`, `XDG_CACHE_HOME`,
+    else ~/.cache/uv), as `_normal` writes it."""
     own = _own(uv)
     for i, word in enumerate(own):
         if word == "--cache-dir" and i + 1 < len(own):
-            return _explicit(own[i + 1])
+            return _normal(own[i + 1])
         if word.startswith("--cache-dir="):
-            return _explicit(word.partition("=")[2])
-    if found := _uv_setting(instruction, command, "UV_CACHE_DIR"):
-        return _explicit(found)
-    if found := _uv_setting(instruction, command, "XDG_CACHE_HOME"):
-        return found.rstrip("/") + "/uv"
-    return None
+            return _normal(word.partition("=")[2])
+    if found := step.env.get("UV_CACHE_DIR"):
+        return _normal(found)
+    if found := step.env.get("XDG_CACHE_HOME"):
+        return _normal(found.rstrip("/") + "/uv")
+    return "~/.cache/uv"
 
 
-def _explicit(path: str) -> str | None:
-    """A cache dir as given, None when it spells the default (`~/.cache/uv`, `$HOME/...`)."""
-    path = path.rstrip("/") or "/"
-    return None if path in _DEFAULT_SPELLINGS else path
-
-
-def _covers(path: str, cache_dir: str | None) -> bool:
-    """Whether `path` (a mount target, or what `rm -rf` removes) is uv's cache dir or above it."""
-    path = path.rstrip("/") or "/"
-    if cache_dir is None:
-        return path.endswith(_UV_DEFAULT_CACHE) or path in _HOMES
-    if cache_dir.startswith("~/"):  # the home is not known here: compare below it
-        return path.endswith((cache_dir[1:], cache_dir[1:].rsplit("/", 1)[0]))
-    return cache_dir == path or cache_dir.startswith(path.rstrip("/") + "/")
-
-
-def _no_cache(uv: Uv, instruction: Instruction, command: Command) -> bool:
+def _no_cache(uv: Uv, step: _Step) -> bool:
     """`--no-cache` (also `--no-cache-dir`, `-n`, `-qn`) or a true `UV_NO_CACHE`."""
     for word in _own(uv):
         if word in ("--no-cache", "--no-cache-dir"):
             return True
         if word[:1] == "-" and "n" in word and set(word[1:]) <= set("qvn"):
             return True  # `-n`, or with the other global short flags (`-qn`), not `-Pnumpy`
-    setting = _uv_setting(instruction, command, "UV_NO_CACHE")
-    return (setting or "").lower() not in _FALSE
+    return step.env.get("UV_NO_CACHE", "").lower() not in _FALSE
 
 
-def _emptied(after: Sequence[Command], instruction: Instruction, cache_dir: str | None) -> bool:
-    """Whether a later command of the RUN empties the cache: `uv cache clean` (all of it, the
-    same cache) or `rm -rf` of it."""
-    for command in after:
-        uv = uv_command(command.program)
-        if uv is not None and uv.command in (("cache", "clean"), ("cache", "clear")):
-            if not uv.operands and _uv_cache_dir(instruction, command, uv) == cache_dir:
-                return True
-        elif (
+def _cleaned(step: _Step) -> tuple[str, str] | None:
+    """The cache dir a command empties whole: `uv cache clean` (no package named), `pip cache
+    purge` or `pip cache remove '*'` (the wheels and the HTTP cache; another pattern removes
+    only wheels)."""
+    uv = uv_command(step.command.program)
+    if uv is not None:
+        if uv.command in (("cache", "clean"), ("cache", "clear")) and not uv.operands:
+            return "uv", _uv_cache_dir(step, uv)
+        return None
+    words = pip_words(step.command.program)
+    if words is None or pip_options.parse(words).operands not in (
+        ("cache", "purge"),
+        ("cache", "remove", "*"),
+    ):
+        return None
+    cache = pip_options.cache_dir(words, step.env)
+    return None if cache is None else ("pip", _normal(cache))
+
+
+def _emptied(after: Sequence[_Step], tool: str, cache: str, home: _Home) -> bool:
+    """Whether a later command of the RUN empties the cache: the tool's own clean-up (all of
+    it, the same cache) or `rm -rf` of it."""
+    for step in after:
+        command = step.command
+        if _cleaned(step) == (tool, _normal(cache)):
+            return True
+        if (
             command.name == "rm"
             and _recursive(command.program[1:])
             and any(
-                _covers(path.removesuffix("*"), cache_dir)
+                _covers(path.removesuffix("*"), cache, home)
                 for path in command.program[1:]
                 if not path.startswith("-")
             )
@@ -134,9 +264,9 @@ def _recursive(args: Sequence[str]) -> bool:
     )
 
 
-def _uv(instruction: Instruction, command: Command, after: Sequence[Command]) -> str | None:
+def _uv(instruction: Instruction, step: _Step, after: Sequence[_Step], home: _Home) -> str | None:
     """The fix for a uv command that keeps uv's cache, or None when it keeps none."""
-    uv = uv_command(command.program)
+    uv = uv_command(step.command.program)
     if uv is None or uv.command not in _UV_FILLS:
         return None
     own = set(_own(uv))
@@ -146,20 +276,15 @@ def _uv(instruction: Instruction, command: Command, after: Sequence[Command]) ->
         return None  # only pyproject.toml is written: nothing is downloaded
     if uv.command == ("run",) and {"--no-sync", "--no-project"} & own and not _with(own):
         return None  # no project to sync, nothing asked for with it
-    if _no_cache(uv, instruction, command):
+    cache = _uv_cache_dir(step, uv)
+    if _no_cache(uv, step) or _kept_out(instruction, after, "uv", cache, home):
         return None
-    cache_dir = _uv_cache_dir(instruction, command, uv)
-    mounted = any(
-        m.get("type") == "cache" and _covers(m["target"], cache_dir) for m in mounts(instruction)
-    )
-    if mounted or _emptied(after, instruction, cache_dir):
-        return None
-    run = command.program
+    run = step.command.program
     fixed = " ".join([*run[: uv.at], "--no-cache", *run[uv.at :]])
-    target = cache_dir if cache_dir and not cache_dir.startswith("~") else "/root/.cache/uv"
     return (
-        f"RUN {' '.join(run)} keeps uv's cache in the layer; write {fixed} (or ENV "
-        f"UV_NO_CACHE=1, or RUN --mount=type=cache,target={target})"
+        f"RUN {' '.join(run)} keeps uv's cache in the layer"
+        f"{_why(instruction, step, 'uv', cache, home)}; write {fixed} (or ENV UV_NO_CACHE=1, "
+        f"or RUN --mount=type=cache,target={_target(cache, home)})"
     )
 
 
@@ -168,19 +293,36 @@ def _with(args: Iterable[str]) -> bool:
     return any(a.startswith("--with") for a in args)
 
 
+def _run(df: Dockerfile, instruction: Instruction, user: str | None) -> list[Finding]:
+    """The findings on one RUN, whose commands run as `user` (non-root, else None)."""
+    commands = run_commands(instruction)
+    if not any(c.pip_install is not None or uv_command(c.program) for c in commands):
+        return []
+    envs = environments(instruction.scope, commands)
+    steps = [_Step(c, *env) for c, env in zip(commands, envs, strict=True)]
+    found: list[Finding] = []
+    for i, step in enumerate(steps):
+        home = _home(step, user)
+        after = steps[i + 1 :]
+        message = _uv(instruction, step, after, home) or _pip(instruction, step, after, home)
+        if message is not None:
+            found.append(RULE.violation(message, **df.at(instruction.start_line)))
+    return found
+
+
 def check(subject: object, settings: Settings) -> list[Finding]:
     if not isinstance(subject, Dockerfile):
         return []
     found: list[Finding] = []
+    last_user: dict[int, Instruction | None] = {}  # each stage's USER, for stages built on it
     for stage in subject.stages:
+        user = last_user.get(stage.parent) if stage.parent is not None else None
         for instruction in stage.instructions:
-            if instruction.cmd != "RUN":
-                continue
-            commands = run_commands(instruction)
-            for i, command in enumerate(commands):
-                message = _uv(instruction, command, commands[i + 1 :]) or _pip(instruction, command)
-                if message is not None:
-                    found.append(RULE.violation(message, **subject.at(instruction.start_line)))
+            if instruction.cmd == "USER" and instruction.value:
+                user = instruction
+            elif instruction.cmd == "RUN":
+                found += _run(subject, instruction, _nonroot(user))
+        last_user[stage.index] = user
     return found
 
 
@@ -195,7 +337,8 @@ RULE = Rule(
     fix=(
         "Add `--no-cache-dir` to pip (`--no-cache` to uv), or set `ENV PIP_NO_CACHE_DIR=1` "
         "(`ENV UV_NO_CACHE=1`), or use `RUN --mount=type=cache,target=/root/.cache/pip` "
-        "(`/root/.cache/uv`)."
+        "(`/root/.cache/uv`; after a non-root USER, under that user's home), or empty the cache "
+        "later in the same RUN (`pip cache purge`, `uv cache clean`, `rm -rf` of the cache)."
     ),
     scope=("dockerfile",),
     check=check,

@@ -380,3 +380,14 @@ def apt_install(argv: Argv) -> Argv | None:
     if not positional or positional[0] != "install":
         return None
     return args
+
+
+def pip_words(run: Argv) -> Argv | None:
+    """The words after `pip` (also `pip3`, `python -m pip`) in `run`, a command from its program
+    on: pip's options, command and arguments; None when `run` is no pip command."""
+    if not run:
+        return None
+    base = run[0].rsplit("/", 1)[-1]
+    if _PYTHON.fullmatch(base) and len(run) >= 3 and run[1] == "-m" and run[2] == "pip":
+        return run[3:]
+    return run[1:] if _PIP.fullmatch(base) else None

@@ -1,0 +1,116 @@
+"""pip's command line as pip reads it, and where a pip command keeps its cache.
+
+pip parses its options with optparse: a long option may be written as any prefix that names no
+other option (`--no-ca`, `--no-cache` are `--no-cache-dir`; `--no-c` also starts `--no-clean`,
+`--no-color` and `--no-compile`, so pip rejects it), with its value after it or its `=`; short
+options group (`-qr r.txt`); options may follow the operands, and `--` ends them. The options
+are those of `pip install` (general options included) from pip 19.3 on, and `pip cache`'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from typing import NamedTuple
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_VALUES = _words(
+    "--abi --all-releases --build --build-constraint --build-dir --build-directory --cache-dir "
+    "--cert --client-cert --config-settings --constraint --default-timeout --editable "
+    "--exists-action --extra-index-url --find-links --format --global-option --group "
+    "--implementation --index-url --install-option --keyring-provider --local-log --log "
+    "--log-file --no-binary --only-binary --only-final --platform --prefix --progress-bar "
+    "--proxy --pypi-url --python --python-version --refresh-package --report --requirement "
+    "--requirements-from-script --resume-retries --retries --root --root-user-action "
+    "--skip-requirements-regex --source --source-dir --source-directory --src --target "
+    "--timeout --trusted-host --upgrade-strategy --uploaded-prior-to --use-deprecated "
+    "--use-feature"
+)
+"""Long options that take a value."""
+_LONG = _VALUES | _words(
+    "--break-system-packages --check-build-dependencies --compile --debug "
+    "--disable-pip-version-check --dry-run --force-reinstall --help --ignore-installed "
+    "--ignore-requires-python --isolated --no-build-isolation --no-cache-dir --no-clean "
+    "--no-color --no-compile --no-dependencies --no-deps --no-index --no-input --no-proxy-env "
+    "--no-python-version-warning --no-require-hashes --no-use-pep517 --no-user "
+    "--no-warn-conflicts --no-warn-script-location --only-dependencies --only-deps --pre "
+    "--prefer-binary --quiet --require-hashes --require-venv --require-virtualenv --upgrade "
+    "--use-pep517 --user --verbose --version"
+)
+_SHORT_VALUES = frozenset("Cbcefirt")
+"""Short options that take a value (`-r FILE`, `-rFILE`); the others (`-q`, `-U`...) take none."""
+DEFAULT_CACHE = "~/.cache/pip"
+"""pip's cache when not told otherwise (under XDG_CACHE_HOME when that is set)."""
+
+
+@lru_cache(maxsize=1024)
+def long_option(word: str) -> str | None:
+    """The long option `word` names: itself, or the one option it starts; None when it names
+    none or several (pip stops with an error)."""
+    if word in _LONG:
+        return word
+    found = [option for option in _LONG if option.startswith(word)]
+    return found[0] if len(found) == 1 else None
+
+
+class PipArgs(NamedTuple):
+    options: tuple[tuple[str, str | None], ...]
+    """Each option in order, by its full name (`--no-cache-dir`, `-r`), and its value (None
+    for a flag; an unknown or ambiguous option keeps its spelling)."""
+    operands: tuple[str, ...]
+    """The words that are no option nor an option's value: the command (`install`) first."""
+
+
+def parse(words: Sequence[str]) -> PipArgs:
+    """`words`, pip's arguments (after `pip`), as pip reads them."""
+    options: list[tuple[str, str | None]] = []
+    operands: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        i += 1
+        if word == "--":
+            operands += words[i:]
+            break
+        if word.startswith("--"):
+            written, eq, value = word.partition("=")
+            name = long_option(written) or written
+            if name in _VALUES and not eq:
+                value, i = (words[i] if i < len(words) else ""), i + 1
+            options.append((name, value if eq or name in _VALUES else None))
+        elif word.startswith("-") and word != "-":
+            for at, char in enumerate(word[1:], 2):
+                if char in _SHORT_VALUES:
+                    value = word[at:]
+                    if not value:
+                        value, i = (words[i] if i < len(words) else ""), i + 1
+                    options.append(("-" + char, value))
+                    break
+                options.append(("-" + char, None))
+        else:
+            operands.append(word)
+    return PipArgs(tuple(options), tuple(operands))
+
+
+def cache_dir(words: Sequence[str], env: Mapping[str, str]) -> str | None:
+    """Where pip, run with `words` in `env`, keeps its cache, `~` for the home; None for no
+    cache. The last of `--no-cache-dir` and `--cache-dir DIR` wins, else PIP_NO_CACHE_DIR with
+    any value (pip takes `0` or `false` for no cache too, for compatibility), else
+    PIP_CACHE_DIR, else XDG_CACHE_HOME/pip, else ~/.cache/pip. Under `--isolated` pip reads no
+    PIP_ variable. (`--no-cache-dir=VALUE` is None too: pip stops, it takes no value.)"""
+    found: str | None = DEFAULT_CACHE
+    if xdg := env.get("XDG_CACHE_HOME", "").strip():
+        found = xdg.rstrip("/") + "/pip"
+    if "--isolated" not in words:  # pip looks for this exact word
+        found = env.get("PIP_CACHE_DIR") or found
+        found = None if env.get("PIP_NO_CACHE_DIR") else found
+    for name, value in parse(words).options:
+        if name == "--no-cache-dir":
+            found = None
+        elif name == "--cache-dir" and value:
+            found = value
+    return found
