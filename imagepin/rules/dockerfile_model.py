@@ -225,7 +225,7 @@ def _declare(word: str, scope: dict[str, str | None], args: Mapping[str, str]) -
     if name in args:
         scope[name] = args[name]
     elif eq:
-        scope[name] = unquote(expand(default, scope)[0])
+        scope[name] = None if (got := expand(default, scope))[1] else unquote(got[0])
     else:
         scope.setdefault(name, None)
 

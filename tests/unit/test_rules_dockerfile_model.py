@@ -3,8 +3,12 @@ suppression comments."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
+from imagepin.check import check_text
+from imagepin.rules import RULES, Settings
 from imagepin.rules.dockerfile_model import Dockerfile, DockerfileError, expand, unquote
 from imagepin.rules.shell import (
     Command,
@@ -102,6 +106,29 @@ def test_env_and_arg_scopes_follow_stages() -> None:
     assert user_one.scope == {"G": "1", "U": "app user", "V": "1"}
     user_two = df.stages[1].instructions[-1]
     assert user_two.scope == {"G": "1", "U": "app user", "V": "1", "X": None}
+
+
+def test_an_arg_default_that_reads_an_unset_variable_is_a_build_arg() -> None:
+    """`ARG U=${U}` (the "pass it at build time" idiom) or a default built from an ARG without
+    one is set at build time: unknown here, not the empty string BuildKit gives without it."""
+    df = Dockerfile.parse(
+        "FROM a\nARG REG\nARG BASE=${REG}/python:3.12\nARG OK=${REG:-docker.io}/python\n"
+        "ARG U=${U}\nARG W=${V:-app}\nUSER $U\n"
+    )
+    assert df.stages[0].instructions[-1].scope == {
+        "REG": None,
+        "BASE": None,
+        "OK": "docker.io/python",
+        "U": None,
+        "W": "app",
+    }
+    text = 'FROM python\nARG USER_NAME=${USER_NAME}\nUSER ${USER_NAME}\nCMD ["python"]\n'
+    report = check_text(text, Settings(today=date(2026, 11, 25)), [RULES["DF004"]])
+    assert report.violations == ()
+    assert [n.message for n in report.notes] == [
+        "USER ${USER_NAME} (line 3) is not checked: $USER_NAME has no value here; give it a "
+        "default so the user is known"
+    ]
 
 
 def test_heredocs_and_json_form_are_kept() -> None:
