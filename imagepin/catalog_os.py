@@ -61,6 +61,9 @@ class DistroRelease(_Data):
     current: bool
     python: tuple[str, ...]
     prerelease: tuple[str, ...]
+    finals: dict[str, tuple[str, str | None]]
+    """Per series, the first and last x.y.z built here in every variant of the kind (the last
+    None while it is still built): a series tells only that some release of it was."""
 
 
 class OsRelease(_Data):

@@ -1,5 +1,5 @@
-"""Helpers several rules share: how a FROM is named in messages, lock look-ups, tag suggestions,
-RUN mounts."""
+"""Helpers several rules share: how a FROM is named in messages, lock look-ups, the newest
+series, RUN mounts (the tags fixes name are made in `imagepin.rules.tags`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import date
 from functools import lru_cache
 
-from imagepin.catalog import PythonBase, UnknownBase, default_distro, newest_series
+from imagepin.catalog import newest_series
 from imagepin.lock import Lock, LockEntry
 from imagepin.refs import ImageReference, InvalidReference
 from imagepin.rules.dockerfile_model import Dockerfile, Instruction, Stage
@@ -66,25 +66,3 @@ def written(ref: ImageReference, stage: Stage) -> str:
 def newest(on: date) -> str:
     """The newest supported series on `on` (cached: rules ask for it on every FROM)."""
     return newest_series(on)
-
-
-@lru_cache(maxsize=1024)
-def distro_tag(base: PythonBase, series: str | None = None) -> str:
-    """The library/python tag for `base` (or `series`) with an explicit distro release."""
-    version = series or (base.version if "." in base.version else base.series)
-    try:
-        distro = base.distro or default_distro(version, base.variant)
-        return PythonBase(version=version, variant=base.variant, distro=distro).tag
-    except UnknownBase:
-        return f"{version}-slim-bookworm"
-
-
-@lru_cache(maxsize=1024)
-def supported_tag(base: PythonBase, on: date) -> str:
-    """The same variant and distro on the newest supported series (what to move to)."""
-    series = newest(on)
-    try:
-        distro = base.distro or default_distro(series, base.variant)
-        return PythonBase(version=series, variant=base.variant, distro=distro).tag
-    except UnknownBase:
-        return distro_tag(PythonBase(version=series, variant="slim"))

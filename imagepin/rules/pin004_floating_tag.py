@@ -2,11 +2,48 @@
 
 from __future__ import annotations
 
-from imagepin.catalog import PythonBase
+from datetime import date
+
+from imagepin.catalog import PythonBase, lifecycle_table, series_key
+from imagepin.refs import ImageReference
 from imagepin.rules.base import Finding, Rule, Settings, Severity
-from imagepin.rules.common import distro_tag, external_stages, from_phrase, newest
+from imagepin.rules.common import external_stages, from_phrase, newest
 from imagepin.rules.dockerfile_model import Dockerfile
-from imagepin.rules.images import floating, life, python_base
+from imagepin.rules.images import PYTHON_PATH, floating, python_base
+from imagepin.rules.tags import fix_base, fresh_base, version_on
+
+
+def _example(ref: ImageReference, on: date) -> str:
+    """The tag to name instead: what the FROM pulls today, with its variant and release (a
+    new choice for a library/python tag the catalog cannot place)."""
+    base = python_base(ref)
+    fixed = None
+    if isinstance(base, PythonBase):
+        fixed = fix_base(base, on)
+    elif ref.path == PYTHON_PATH:
+        fixed = fresh_base(newest(on))
+    return "<release>" if fixed is None else fixed.tag
+
+
+def _stopped(ref: ImageReference, on: date) -> str | None:
+    """Why a major-only tag that no new series reaches any more is still a problem (`2-slim`
+    is 2.7 for good, `3-bullseye` stopped at 3.13), or None when it still moves: a reason
+    `floating` cannot give without the date."""
+    base = python_base(ref)
+    if not isinstance(base, PythonBase) or "." in base.version:
+        return None
+    table = lifecycle_table().series
+    major = [s for s in table if series_key(s)[0] == int(base.version)]
+    pulled = version_on(base, on)
+    stands = f"tag {ref.tag!r} names only the major version, which stands for {pulled}"
+    if on >= table[max(major, key=series_key)].end_of_life:
+        return f"{stands}, the last Python {base.version} series"
+    newer = [
+        s for s in major if series_key(s) > series_key(pulled) and table[s].first_release <= on
+    ]
+    if base.distro is not None and newer:
+        return f"{stands}, the last series library/python built on {base.distro}"
+    return None
 
 
 def check(subject: object, settings: Settings) -> list[Finding]:
@@ -17,13 +54,8 @@ def check(subject: object, settings: Settings) -> list[Finding]:
         why = floating(ref)
         if why is None:
             continue
-        base = python_base(ref)
-        if isinstance(base, PythonBase):
-            example = f"{ref.familiar_name}:{distro_tag(base, life(base).series)}"
-        elif ref.path == "library/python":
-            example = f"{ref.familiar_name}:{newest(settings.today)}-slim-bookworm"
-        else:
-            example = f"{ref.familiar_name}:<release>"
+        why = _stopped(ref, settings.today) or why
+        example = f"{ref.familiar_name}:{_example(ref, settings.today)}"
         fix = f"name the release, e.g. {example}@sha256:<digest>"
         if ref.tag is None and ref.digest:  # pulled by digest: nothing floats, nothing is named
             message = (

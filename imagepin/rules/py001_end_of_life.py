@@ -7,9 +7,10 @@ from datetime import date
 
 from imagepin.catalog import PythonBase, UbuntuRock, lifecycle_table, series_key
 from imagepin.rules.base import Finding, Rule, Settings, Severity
-from imagepin.rules.common import external_stages, from_phrase, newest, supported_tag
+from imagepin.rules.common import external_stages, from_phrase, newest
 from imagepin.rules.dockerfile_model import Dockerfile, Stage
 from imagepin.rules.images import PYTHON_PATH, life, python_base
+from imagepin.rules.tags import base_command, move_base, version_on
 
 _SERIES = re.compile(r"(\d+)(?:\.(\d+))?(?!\d)")
 
@@ -27,10 +28,11 @@ def _newer_than_catalog(series: str) -> bool:
     return key > max(series_key(s) for s in lifecycle_table().series)[: len(key)]
 
 
-def _ended(stage: Stage, series: str, end: date, pep: int | None, move: str, to: str) -> str:
+def _ended(stage: Stage, series: str, end: date, pep: int | None, name: str, to: PythonBase) -> str:
     return (
         f"{from_phrase(stage)} runs Python {series}, past its end of life on {end.isoformat()} "
-        f"(PEP {pep}): no more security fixes; move to {move} (`imagepin base {to}`) and re-lock"
+        f"(PEP {pep}): no more security fixes; move to {name}:{to.tag} (`{base_command(to)}`) "
+        "and re-lock"
     )
 
 
@@ -43,16 +45,18 @@ def check(subject: object, settings: Settings) -> list[Finding]:
     for stage, ref in external_stages(subject):
         base = python_base(ref)
         where = subject.at(stage.line)
+        name = ref.familiar_name
         if isinstance(base, PythonBase):
+            if "." not in base.version:  # a bare major: the series it pulls (`3-stretch`: 3.7)
+                base = PythonBase(
+                    version=version_on(base, on), variant=base.variant, distro=base.distro
+                )
             facts = life(base)
             if facts.prerelease or on < facts.end_of_life:
                 continue
-            move = f"{ref.familiar_name}:{supported_tag(base, on)}"
-            found.append(
-                RULE.violation(
-                    _ended(stage, facts.series, facts.end_of_life, facts.pep, move, series), **where
-                )
-            )
+            to = move_base(base, series, on)
+            message = _ended(stage, facts.series, facts.end_of_life, facts.pep, name, to)
+            found.append(RULE.violation(message, **where))
         elif isinstance(base, UbuntuRock):
             if on < life(base).end_of_life:
                 continue
@@ -70,7 +74,7 @@ def check(subject: object, settings: Settings) -> list[Finding]:
                 RULE.violation(
                     f"{from_phrase(stage)} runs Python 2, past its end of life on "
                     f"{eol.isoformat()}: no more security fixes; move to "
-                    f"{ref.familiar_name}:{series}-slim-bookworm and re-lock",
+                    f"{name}:{move_base(None, series, on).tag} and re-lock",
                     **where,
                 )
             )
@@ -79,8 +83,8 @@ def check(subject: object, settings: Settings) -> list[Finding]:
             if tagged in table.series:  # a known series, a tag the catalog has no image of
                 ended = table.series[tagged]  # (`3.3`, `3.1-slim`: older Debian releases)
                 if on >= ended.end_of_life:
-                    move = f"{ref.familiar_name}:{series}-slim-bookworm"
-                    message = _ended(stage, tagged, ended.end_of_life, ended.pep, move, series)
+                    to = move_base(None, series, on)
+                    message = _ended(stage, tagged, ended.end_of_life, ended.pep, name, to)
                     found.append(RULE.violation(message, **where))
             elif _newer_than_catalog(tagged):
                 found.append(

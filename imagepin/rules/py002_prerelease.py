@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from imagepin.catalog import PythonBase, UbuntuRock
 from imagepin.rules.base import Finding, Rule, Settings, Severity
-from imagepin.rules.common import external_stages, from_phrase, newest, supported_tag
+from imagepin.rules.common import external_stages, from_phrase, newest
 from imagepin.rules.dockerfile_model import Dockerfile
 from imagepin.rules.images import life, python_base
+from imagepin.rules.tags import base_command, move_base
 
 
 def check(subject: object, settings: Settings) -> list[Finding]:
@@ -20,8 +21,8 @@ def check(subject: object, settings: Settings) -> list[Finding]:
         if isinstance(base, PythonBase):
             what = f"Python {base.version}"
             series = newest(settings.today)
-            tag = supported_tag(base, settings.today)
-            pick = f"pick {ref.familiar_name}:{tag} (`imagepin base {series}`)"
+            to = move_base(base, series, settings.today)
+            pick = f"pick {ref.familiar_name}:{to.tag} (`{base_command(to)}`)"
         else:
             what = f"the {base.channel} channel of the Python {base.python} rock"
             pick = (

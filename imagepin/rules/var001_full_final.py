@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from datetime import date
 
-from imagepin.catalog import PythonBase, UnknownBase
+from imagepin.catalog import PythonBase
 from imagepin.rules.base import Finding, Rule, Settings, Severity
-from imagepin.rules.common import distro_tag
 from imagepin.rules.dockerfile_model import Dockerfile
-from imagepin.rules.images import life, python_base
+from imagepin.rules.images import python_base
+from imagepin.rules.tags import fix_base
 
 
-@lru_cache(maxsize=256)
-def _slim(version: str, distro: str | None, series: str) -> str:
-    try:
-        return distro_tag(PythonBase(version=version, variant="slim", distro=distro))
-    except UnknownBase:
-        return f"{series}-slim-bookworm"
+def _slim(base: PythonBase, on: date) -> str:
+    """The slim tag of what `base` pulls today, on the same release; when the catalog knows no
+    release that built it (`3.6.2`, built on jessie), the slim twin of the tag as written."""
+    fixed = fix_base(base, on, variant="slim")
+    if fixed is not None:
+        return fixed.tag
+    return PythonBase(version=base.version, variant="slim", distro=base.distro).tag
 
 
 def check(subject: object, settings: Settings) -> list[Finding]:
@@ -29,7 +30,7 @@ def check(subject: object, settings: Settings) -> list[Finding]:
     base = python_base(root.ref)
     if not isinstance(base, PythonBase) or base.variant != "full":
         return []
-    slim = _slim(base.version, base.distro, life(base).series)
+    slim = _slim(base, settings.today)
     via = "" if root is final else f" (through {root.label})"
     return [
         RULE.violation(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from imagepin.catalog import PythonBase, UbuntuRock, UnknownBase
+from imagepin.catalog import PythonBase, UbuntuRock
 from imagepin.refs import ImageReference
 from imagepin.rules.base import Finding, Rule, Settings, Severity
-from imagepin.rules.common import distro_tag, external_stages, from_phrase, newest
+from imagepin.rules.common import external_stages, from_phrase, newest
 from imagepin.rules.dockerfile_model import Dockerfile, Stage
 from imagepin.rules.images import platform_os, python_base
+from imagepin.rules.tags import fresh_base
 
 
 def _targets(df: Dockerfile, stage: Stage) -> tuple[str, ...]:
@@ -22,13 +23,10 @@ def _targets(df: Dockerfile, stage: Stage) -> tuple[str, ...]:
 
 
 def _tag(version: str, windows: bool) -> str | None:
-    """The library/python tag of `version` for Windows (`windows`) or Linux, or None when there
-    is none (no Windows image of Python 2.7 or 3.7)."""
-    try:
-        variant = "windowsservercore" if windows else "slim"
-        return distro_tag(PythonBase(version=version, variant=variant))
-    except UnknownBase:
-        return None
+    """The library/python tag of `version` for Windows (`windows`) or Linux, a new choice as
+    `imagepin base` makes it, or None when there is none (no Windows image of 2.7 or 3.7)."""
+    base = fresh_base(version, "windowsservercore" if windows else "slim")
+    return None if base is None else base.tag
 
 
 def _fix(ref: ImageReference, base: PythonBase | UbuntuRock, windows: bool, on: date) -> str:
@@ -45,9 +43,7 @@ def _fix(ref: ImageReference, base: PythonBase | UbuntuRock, windows: bool, on: 
     else:
         lead = f"library/python has no {family} image of Python {base.series}"
     series = newest(on)
-    other = _tag(series, windows) or (
-        f"{series}-windowsservercore-ltsc2022" if windows else f"{series}-slim-bookworm"
-    )
+    other = _tag(series, windows) or f"{series}-<release>"
     return (
         f"{lead}, and a {family} build needs a {family} base: move to a series that has one, "
         f"e.g. python:{other}"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from imagepin.catalog import PythonBase
 from imagepin.rules.base import Finding, Rule, Settings, Severity
-from imagepin.rules.common import distro_tag, external_stages, from_phrase
+from imagepin.rules.common import external_stages, from_phrase
 from imagepin.rules.dockerfile_model import Dockerfile
 from imagepin.rules.images import python_base
+from imagepin.rules.tags import fix_base, version_on
 
 _FAMILY = {
     "full": "Debian",
@@ -14,6 +17,26 @@ _FAMILY = {
     "alpine": "Alpine",
     "windowsservercore": "Windows Server",
 }
+
+
+def _write(base: PythonBase, name: str, on: date) -> str:
+    """What to write: the release the tag pulls today, and why that one. A series past its end
+    of life is no longer built, so its tag stays on the release it was last built on and PY001
+    names the real fix."""
+    fixed = fix_base(base, on)
+    if fixed is None:  # a release built only on a distro release the catalog does not list
+        return (
+            f"name the release library/python built {version_on(base, on)} on, which "
+            "imagepin's catalog does not know"
+        )
+    if fixed.is_prerelease or on < fixed.end_of_life:
+        if base.variant == "windowsservercore":  # one image per host release under one tag
+            return f"write {name}:{fixed.tag}, the newest of the releases it pulls today"
+        return f"write {name}:{fixed.tag}, the release it pulls today"
+    return (
+        f"write {name}:{fixed.tag}, the release it was last built on: library/python no longer "
+        f"builds Python {fixed.series}, past its end of life (PY001)"
+    )
 
 
 def check(subject: object, settings: Settings) -> list[Finding]:
@@ -27,8 +50,8 @@ def check(subject: object, settings: Settings) -> list[Finding]:
         found.append(
             RULE.violation(
                 f"{from_phrase(stage)} names no distro release, so it moves between "
-                f"{_FAMILY[base.variant]} releases (and their system libraries); write "
-                f"{ref.familiar_name}:{distro_tag(base)}",
+                f"{_FAMILY[base.variant]} releases (and their system libraries); "
+                f"{_write(base, ref.familiar_name, settings.today)}",
                 **subject.at(stage.line),
             )
         )

@@ -86,8 +86,8 @@ def test_errors_fail_in_text_and_json(files: Path) -> None:
         "rule": "PY001",
         "severity": "error",
         "message": "FROM python:3.9 in stage 0 runs Python 3.9, past its end of life on "
-        "2025-10-31 (PEP 596): no more security fixes; move to python:3.15-bookworm "
-        "(`imagepin base 3.15`) and re-lock",
+        "2025-10-31 (PEP 596): no more security fixes; move to python:3.15-trixie "
+        "(`imagepin base 3.15 --variant full --distro trixie`) and re-lock",
         "file": "bad/Dockerfile",
         "line": 1,
         "resource": None,

@@ -327,19 +327,19 @@ def test_pin004_reports_floating_tags_even_when_pinned() -> None:
             f"FROM python:3-slim@{A} in stage 0 uses a floating tag: tag '3-slim' names only the "
             "major version, so it moves to every new series; the digest stays, but reviewers "
             "cannot tell what is pinned; name the release, e.g. "
-            "python:3.15-slim-bookworm@sha256:<digest>",
+            "python:3.15-slim-trixie@sha256:<digest>",
         ),
         (
             2,
             "FROM python:latest in stage 1 uses a floating tag: tag 'latest' moves by design; "
             "reviewers cannot tell what is pinned; name the release, e.g. "
-            "python:3.15-bookworm@sha256:<digest>",  # latest is the full variant
+            "python:3.15-trixie@sha256:<digest>",  # latest is the full variant
         ),
         (
             3,
             "FROM python in stage 2 uses a floating tag: it has no tag (Docker reads that as "
             "latest); reviewers cannot tell what is pinned; name the release, e.g. "
-            "python:3.15-bookworm@sha256:<digest>",  # latest is the full variant
+            "python:3.15-trixie@sha256:<digest>",  # latest is the full variant
         ),
         (
             4,
@@ -351,7 +351,7 @@ def test_pin004_reports_floating_tags_even_when_pinned() -> None:
             5,
             "FROM python:slim in stage 4 uses a floating tag: tag 'slim' names no Python "
             "version; reviewers cannot tell what is pinned; name the release, e.g. "
-            "python:3.15-slim-bookworm@sha256:<digest>",
+            "python:3.15-slim-trixie@sha256:<digest>",
         ),
     ]
 

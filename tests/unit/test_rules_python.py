@@ -138,8 +138,9 @@ def test_py002_reports_pre_releases_in_a_stack_that_does_not_allow_them() -> Non
             1,
             "FROM python:3.15.0a8-slim-trixie in stage 0 is a pre-release (Python 3.15.0a8) and "
             "this stack does not allow pre-releases; pick python:3.15-slim-trixie (`imagepin "
-            "base 3.15`), or allow pre-releases for a stack that tests them (allowPrerelease: "
-            "true in its PY002 policy config, --allow-prerelease for imagepin check)",
+            "base 3.15 --distro trixie`), or allow pre-releases for a stack that tests them "
+            "(allowPrerelease: true in its PY002 policy config, --allow-prerelease for imagepin "
+            "check)",
         ),
         (
             2,
@@ -162,19 +163,20 @@ def test_py002_reports_docker_hubs_rc_tags() -> None:
         (
             1,
             f"FROM python:rc-slim@{D} in stage 0 is a pre-release (Python 3.15-rc) and this "
-            "stack does not allow pre-releases; pick python:3.15-slim-bookworm (`imagepin base "
-            f"3.15`), {allow}",
+            "stack does not allow pre-releases; pick python:3.15-slim-trixie (`imagepin base "
+            f"3.15 --distro trixie`), {allow}",
         ),
         (
             2,
             "FROM python:rc in stage 1 is a pre-release (Python 3.15-rc) and this stack does not "
-            f"allow pre-releases; pick python:3.15-bookworm (`imagepin base 3.15`), {allow}",
+            "allow pre-releases; pick python:3.15-trixie (`imagepin base 3.15 --variant full "
+            f"--distro trixie`), {allow}",
         ),
         (
             3,
             "FROM python:rc-bookworm in stage 2 is a pre-release (Python 3.15-rc) and this stack "
-            "does not allow pre-releases; pick python:3.15-bookworm (`imagepin base 3.15`), "
-            f"{allow}",
+            "does not allow pre-releases; pick python:3.15-bookworm (`imagepin base 3.15 "
+            f"--variant full`), {allow}",
         ),
     ]
     assert found("FROM python:latest\nFROM python:rcx\nFROM node:rc\n", "PY002") == []
@@ -207,20 +209,22 @@ def test_var001_reports_a_full_final_stage_also_through_a_build_stage() -> None:
         (
             1,
             "the final stage, stage 0, is built on python:3, the full variant with compilers and "
-            "headers; base it on python:3.15-slim-bookworm and build wheels in a separate full "
+            "headers; base it on python:3.15-slim-trixie and build wheels in a separate full "
             "stage",
         )
     ]
 
 
 def test_var001_reports_the_version_less_full_tags_latest_untagged_and_a_codename() -> None:
-    full = "the full variant with compilers and headers; base it on python:3.15-slim-bookworm"
-    for image in (f"python:latest@{D}", f"python:bookworm@{D}", "python"):
+    full = "the full variant with compilers and headers; base it on python:3.15-slim"
+    # latest floats to the newest Debian release (trixie); `bookworm` names its own
+    tags = ((f"python:latest@{D}", "trixie"), (f"python:bookworm@{D}", "bookworm"))
+    for image, release in (*tags, ("python", "trixie")):
         assert found(f"FROM {image}\n", "VAR001") == [
             (
                 1,
-                f"the final stage, stage 0, is built on {image}, {full} and build wheels in a "
-                "separate full stage",
+                f"the final stage, stage 0, is built on {image}, {full}-{release} and build "
+                "wheels in a separate full stage",
             )
         ]
     # a digest alone names no variant (it cannot move either): PIN004 asks for the release
@@ -325,37 +329,38 @@ def test_var003_reports_tags_that_float_between_distro_releases() -> None:
         "FROM python:3.12-slim\nFROM python:3.12\nFROM python:3.12-alpine\n"
         "FROM python:3.13-windowsservercore\nFROM python:3-slim\nFROM python:3.12.7-slim\n"
     )
-    moves = "(and their system libraries); write"
+    moves, today = "(and their system libraries); write", "the release it pulls today"
     assert found(text, "VAR003") == [
         (
             1,
             "FROM python:3.12-slim in stage 0 names no distro release, so it moves between "
-            f"Debian releases {moves} python:3.12-slim-bookworm",
+            f"Debian releases {moves} python:3.12-slim-trixie, {today}",
         ),
         (
             2,
             "FROM python:3.12 in stage 1 names no distro release, so it moves between Debian "
-            f"releases {moves} python:3.12-bookworm",
+            f"releases {moves} python:3.12-trixie, {today}",
         ),
         (
             3,
             "FROM python:3.12-alpine in stage 2 names no distro release, so it moves between "
-            f"Alpine releases {moves} python:3.12-alpine3.24",
+            f"Alpine releases {moves} python:3.12-alpine3.24, {today}",
         ),
         (
             4,
             "FROM python:3.13-windowsservercore in stage 3 names no distro release, so it moves "
-            f"between Windows Server releases {moves} python:3.13-windowsservercore-ltsc2025",
+            f"between Windows Server releases {moves} python:3.13-windowsservercore-ltsc2025, "
+            "the newest of the releases it pulls today",
         ),
         (
             5,
             "FROM python:3-slim in stage 4 names no distro release, so it moves between Debian "
-            f"releases {moves} python:3.15-slim-bookworm",
+            f"releases {moves} python:3.15-slim-trixie, {today}",
         ),
         (
             6,
             "FROM python:3.12.7-slim in stage 5 names no distro release, so it moves between "
-            f"Debian releases {moves} python:3.12.7-slim-bookworm",
+            f"Debian releases {moves} python:3.12.7-slim-bookworm, {today}",
         ),
     ]
 
@@ -365,9 +370,10 @@ def test_var003_reports_latest_and_untagged_python_even_by_digest() -> None:
     moves = (
         "names no distro release, so it moves between Debian releases (and their system libraries)"
     )
+    today = "the release it pulls today"
     assert found(text, "VAR003") == [
-        (1, f"FROM python:latest@{D} in stage 0 {moves}; write python:3.15-bookworm"),
-        (3, f"FROM python in stage 2 {moves}; write python:3.15-bookworm"),
+        (1, f"FROM python:latest@{D} in stage 0 {moves}; write python:3.15-trixie, {today}"),
+        (3, f"FROM python in stage 2 {moves}; write python:3.15-trixie, {today}"),
     ]
     assert found(f"FROM node:latest@{D}\nFROM ubuntu@{D}\nFROM debian\n", "VAR003") == []
 
