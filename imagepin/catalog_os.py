@@ -66,6 +66,14 @@ class DistroRelease(_Data):
     None while it is still built): a series tells only that some release of it was."""
 
 
+class Onbuild(_Data):
+    """library/python's `-onbuild` variant, removed on `removed`; `majors` holds the series
+    `2-onbuild` and `3-onbuild` (and `onbuild`, which is `3`) last pointed at."""
+
+    removed: date
+    majors: dict[str, str]
+
+
 class OsRelease(_Data):
     """An Ubuntu or Debian release: the python3 it ships and how long it is supported."""
 
@@ -92,6 +100,7 @@ class Images(_Data):
     source: str
     platforms: dict[Kind, tuple[str, ...]]
     distros: dict[str, DistroRelease]
+    onbuild: Onbuild
     ubuntu_rocks: UbuntuRocks
     debian_python: DebianPythons
 

@@ -4,12 +4,20 @@ registry allowed, which platforms does it name."""
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from imagepin.catalog import PythonBase, UbuntuRock, UnknownBase, lifecycle_table, series_key
+from imagepin.catalog import (
+    PythonBase,
+    UbuntuRock,
+    UnknownBase,
+    images_table,
+    lifecycle_table,
+    series_key,
+)
 from imagepin.refs import ImageReference, InvalidReference
 
 PYTHON_PATH = "library/python"
@@ -84,12 +92,39 @@ def floating(ref: ImageReference) -> str | None:
         return f"tag {ref.tag!r} moves by design"  # `stable-20240701-slim` is a snapshot
     if ref.path != PYTHON_PATH:
         return None
+    onbuild = onbuild_series(ref)
+    if onbuild is not None and "." not in ref.tag.split("-")[0]:  # `3-onbuild`, `onbuild`
+        what = "only the major version" if ref.tag[:1].isdigit() else "no Python version"
+        return f"tag {ref.tag!r} names {what} ({onbuild_note(onbuild)})"
     if not ref.tag[:1].isdigit():
         return f"tag {ref.tag!r} names no Python version"
     base = python_base(ref)
     if isinstance(base, PythonBase) and "." not in base.version:
         return f"tag {ref.tag!r} names only the major version, so it moves to every new series"
     return None
+
+
+_ONBUILD = re.compile(r"(?:(?P<major>\d+)(?P<minor>\.\d+)?(?:\.\d+)*-)?onbuild")
+
+
+def onbuild_series(ref: ImageReference) -> str | None:
+    """The series a library/python `-onbuild` tag holds: its own (`3.6-onbuild`,
+    `3.6.5-onbuild`), or the one `2-onbuild`, `3-onbuild` and `onbuild` (which is `3`) last
+    pointed at when library/python removed the variant; None for any other tag."""
+    m = _ONBUILD.fullmatch(ref.tag or "") if ref.path == PYTHON_PATH else None
+    if m is None:
+        return None
+    if m["minor"]:
+        return m["major"] + m["minor"]
+    return images_table().onbuild.majors.get(m["major"] or "3")
+
+
+def onbuild_note(series: str) -> str:
+    """What an onbuild tag holds, for messages: nothing has rebuilt it since the variant went."""
+    removed = images_table().onbuild.removed.isoformat()
+    return (
+        f"it last held Python {series}; library/python stopped building onbuild images on {removed}"
+    )
 
 
 def parse(text: object) -> ImageReference | None:

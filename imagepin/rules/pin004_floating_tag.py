@@ -9,7 +9,7 @@ from imagepin.refs import ImageReference
 from imagepin.rules.base import Finding, Rule, Settings, Severity
 from imagepin.rules.common import external_stages, from_phrase, newest
 from imagepin.rules.dockerfile_model import Dockerfile
-from imagepin.rules.images import PYTHON_PATH, floating, python_base
+from imagepin.rules.images import PYTHON_PATH, floating, onbuild_series, python_base
 from imagepin.rules.tags import fix_base, fresh_base, version_on
 
 
@@ -20,6 +20,8 @@ def _example(ref: ImageReference, on: date) -> str:
     fixed = None
     if isinstance(base, PythonBase):
         fixed = fix_base(base, on)
+    elif (onbuild := onbuild_series(ref)) is not None:
+        return f"{onbuild}-onbuild"
     elif ref.path == PYTHON_PATH:
         fixed = fresh_base(newest(on))
     return "<release>" if fixed is None else fixed.tag

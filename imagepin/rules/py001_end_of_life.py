@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from imagepin.catalog import PythonBase, UbuntuRock, lifecycle_table, series_key
+from imagepin.catalog import PythonBase, UbuntuRock, images_table, lifecycle_table, series_key
+from imagepin.refs import ImageReference
 from imagepin.rules.base import Finding, Rule, Settings, Severity
 from imagepin.rules.common import external_stages, from_phrase, newest
 from imagepin.rules.dockerfile_model import Dockerfile, Stage
-from imagepin.rules.images import PYTHON_PATH, life, python_base
+from imagepin.rules.images import PYTHON_PATH, life, onbuild_series, python_base
 from imagepin.rules.tags import base_command, move_base, version_on
 
 _SERIES = re.compile(r"(\d+)(?:\.(\d+))?(?!\d)")
@@ -33,6 +34,26 @@ def _ended(stage: Stage, series: str, end: date, pep: int | None, name: str, to:
         f"{from_phrase(stage)} runs Python {series}, past its end of life on {end.isoformat()} "
         f"(PEP {pep}): no more security fixes; move to {name}:{to.tag} (`{base_command(to)}`) "
         "and re-lock"
+    )
+
+
+def _onbuild(stage: Stage, ref: ImageReference, on: date) -> str | None:
+    """PY001's message for an onbuild tag past its end of life (`3-onbuild` and `onbuild` held
+    3.6 when library/python stopped building them), or None for any other tag. Moving off one
+    drops its ONBUILD triggers, so the message names the steps to write out."""
+    series = onbuild_series(ref)
+    ended = lifecycle_table().series.get(series or "")
+    if series is None or ended is None or on < ended.end_of_life:
+        return None
+    removed = images_table().onbuild.removed.isoformat()
+    to = move_base(None, newest(on), on)
+    return (
+        f"{from_phrase(stage)} runs Python {series}, past its end of life on "
+        f"{ended.end_of_life.isoformat()} (PEP {ended.pep}), from an onbuild image that "
+        f"library/python stopped building on {removed}: no more security fixes; move to "
+        f"{ref.familiar_name}:{to.tag} (`{base_command(to)}`) and re-lock, writing out the steps "
+        "its ONBUILD triggers ran (COPY requirements.txt, RUN pip install -r requirements.txt, "
+        "COPY .)"
     )
 
 
@@ -68,6 +89,8 @@ def check(subject: object, settings: Settings) -> list[Finding]:
                     **where,
                 )
             )
+        elif (onbuild := _onbuild(stage, ref, on)) is not None:
+            found.append(RULE.violation(onbuild, **where))
         elif ref.path == PYTHON_PATH and ref.tag is not None and ref.tag.startswith("2"):
             eol = lifecycle_table().series["2.7"].end_of_life
             found.append(

@@ -1,5 +1,5 @@
 """The tags fixes name (PIN004, PY001, PY002, VAR001, VAR003): only tags library/python
-published, in the variant the FROM uses, on the release its tag pulls today."""
+published, in the variant the FROM uses, on the release its tag pulls today; onbuild tags."""
 
 from __future__ import annotations
 
@@ -187,6 +187,65 @@ def test_py002_keeps_the_pre_releases_variant_and_release() -> None:
         "stack that tests them (allowPrerelease: true in its PY002 policy config, "
         "--allow-prerelease for imagepin check)"
     ]
+
+
+# --- onbuild ------------------------------------------------------------------------------------
+
+
+def test_pin004_reports_onbuild_tags_that_name_no_series() -> None:
+    text = (
+        "FROM python:3-onbuild\nFROM python:onbuild\nFROM python:2-onbuild\n"
+        "FROM python:3.6-onbuild\nFROM python:3.6.5-onbuild\nFROM acme/app:3-onbuild\n"
+    )
+    held = "library/python stopped building onbuild images on 2018-07-20"
+    assert found(text, "PIN004") == [
+        (
+            1,
+            "FROM python:3-onbuild in stage 0 uses a floating tag: tag '3-onbuild' names only "
+            f"the major version (it last held Python 3.6; {held}); reviewers cannot tell what "
+            "is pinned; name the release, e.g. python:3.6-onbuild@sha256:<digest>",
+        ),
+        (
+            2,
+            "FROM python:onbuild in stage 1 uses a floating tag: tag 'onbuild' names no Python "
+            f"version (it last held Python 3.6; {held}); reviewers cannot tell what is pinned; "
+            "name the release, e.g. python:3.6-onbuild@sha256:<digest>",
+        ),
+        (
+            3,
+            "FROM python:2-onbuild in stage 2 uses a floating tag: tag '2-onbuild' names only "
+            f"the major version (it last held Python 2.7; {held}); reviewers cannot tell what "
+            "is pinned; name the release, e.g. python:2.7-onbuild@sha256:<digest>",
+        ),
+    ]
+
+
+def test_py001_reports_onbuild_images_with_the_steps_to_write_out() -> None:
+    text = f"FROM python:3-onbuild\nFROM python:onbuild@{D}\nFROM python:2.7.15-onbuild\n"
+    steps = (
+        "no more security fixes; move to python:3.15-slim-bookworm (`imagepin base 3.15`) and "
+        "re-lock, writing out the steps its ONBUILD triggers ran (COPY requirements.txt, RUN "
+        "pip install -r requirements.txt, COPY .)"
+    )
+    gone = "from an onbuild image that library/python stopped building on 2018-07-20"
+    assert found(text, "PY001") == [
+        (
+            1,
+            "FROM python:3-onbuild in stage 0 runs Python 3.6, past its end of life on "
+            f"2021-12-23 (PEP 494), {gone}: {steps}",
+        ),
+        (
+            2,
+            f"FROM python:onbuild@{D} in stage 1 runs Python 3.6, past its end of life on "
+            f"2021-12-23 (PEP 494), {gone}: {steps}",
+        ),
+        (
+            3,
+            "FROM python:2.7.15-onbuild in stage 2 runs Python 2.7, past its end of life on "
+            f"2020-01-01 (PEP 373), {gone}: {steps}",
+        ),
+    ]
+    assert found("FROM python:3-onbuild\n", "PY001", Settings(today=date(2018, 1, 1))) == []
 
 
 # --- the shared function -------------------------------------------------------------------------
