@@ -1,5 +1,5 @@
 """Helpers several rules share: how a FROM is named in messages, lock look-ups, the newest
-series, RUN mounts (the tags fixes name are made in `imagepin.rules.tags`)."""
+series, RUN mounts, who a USER names (the tags fixes name are made in `imagepin.rules.tags`)."""
 
 from __future__ import annotations
 
@@ -66,3 +66,22 @@ def written(ref: ImageReference, stage: Stage) -> str:
 def newest(on: date) -> str:
     """The newest supported series on `on` (cached: rules ask for it on every FROM)."""
     return newest_series(on)
+
+
+def user_part(written: str) -> str:
+    """`USER`'s user, before the `:group` (a `:` inside `${U:-x}` is not the separator), so an
+    unknown group does not hide a known root user (`USER 0:$GID`)."""
+    depth = 0
+    for i, char in enumerate(written):
+        if char == "{" and written[i - 1 : i] == "$":
+            depth += 1
+        elif char == "}" and depth:
+            depth -= 1
+        elif char == ":" and not depth:
+            return written[:i]
+    return written
+
+
+def is_root(name: str) -> bool:
+    """`root`, or uid 0 however written (`0`, `00`, `0000`)."""
+    return name.lower() == "root" or (name.isascii() and name.isdigit() and int(name) == 0)

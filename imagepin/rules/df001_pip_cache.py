@@ -14,8 +14,7 @@ from typing import NamedTuple
 
 from imagepin.rules import pip_options
 from imagepin.rules.base import Finding, Rule, Settings, Severity
-from imagepin.rules.common import mounts
-from imagepin.rules.df004_root import _root, _user_part
+from imagepin.rules.common import is_root, mounts, user_part
 from imagepin.rules.dockerfile_model import Dockerfile, Instruction, expand, unquote
 from imagepin.rules.script_env import environments
 from imagepin.rules.shell import Command, Uv, pip_words, run_commands, uv_command
@@ -55,9 +54,9 @@ def _nonroot(user: Instruction | None) -> str | None:
     None for root, no USER, or a user given by a variable without a value."""
     if user is None:
         return None
-    name, missing = expand(_user_part(user.value[0]), user.scope)
+    name, missing = expand(user_part(user.value[0]), user.scope)
     name = unquote(name).split(":", 1)[0].strip("\"' ")
-    return None if missing or not name or _root(name) else name
+    return None if missing or not name or is_root(name) else name
 
 
 def _home(step: _Step, user: str | None) -> _Home:

@@ -5,28 +5,9 @@ from __future__ import annotations
 import re
 
 from imagepin.rules.base import Finding, Rule, Settings, Severity
+from imagepin.rules.common import is_root, user_part
 from imagepin.rules.dockerfile_model import Dockerfile, Instruction, Stage, expand, unquote
 from imagepin.rules.images import PYTHON_PATH
-
-
-def _user_part(written: str) -> str:
-    """`USER`'s user, before the `:group` (a `:` inside `${U:-x}` is not the separator), so an
-    unknown group does not hide a known root user (`USER 0:$GID`)."""
-    depth = 0
-    for i, char in enumerate(written):
-        if char == "{" and written[i - 1 : i] == "$":
-            depth += 1
-        elif char == "}" and depth:
-            depth -= 1
-        elif char == ":" and not depth:
-            return written[:i]
-    return written
-
-
-def _root(name: str) -> bool:
-    """`root`, or uid 0 however written (`0`, `00`, `0000`)."""
-    return name.lower() == "root" or (name.isascii() and name.isdigit() and int(name) == 0)
-
 
 _VARIABLE = re.compile(r"(?<!\\)\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 _USERADD = "add `RUN useradd --uid 10001 --no-create-home app` and `USER 10001` before CMD"
@@ -85,14 +66,14 @@ def check(subject: object, settings: Settings) -> list[Finding]:
             )
         ]
     written = last.value[0]
-    user, missing = expand(_user_part(written), last.scope)
+    user, missing = expand(user_part(written), last.scope)
     if missing:
         return [RULE.note(_not_checked(last, missing), **subject.at(last.start_line))]
     # a quoted `"0:$GID"` leaves a quote on each part: strip it
     name = unquote(user).split(":", 1)[0].strip("\"' ")
-    if name and not _root(name):
+    if name and not is_root(name):
         return []
-    unset = tuple(v for v in _VARIABLE.findall(_user_part(written)) if v not in last.scope)
+    unset = tuple(v for v in _VARIABLE.findall(user_part(written)) if v not in last.scope)
     if not name and unset:  # `${U:-}`: empty here, but the base image's ENV may set U
         return [RULE.note(_not_checked(last, unset), **subject.at(last.start_line))]
     # an empty user (`USER ""`, `USER ${EMPTY}`, `USER :1000`) is what BuildKit writes to the
