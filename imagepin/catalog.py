@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import re
 from datetime import date
+from functools import lru_cache
 from typing import Literal, NamedTuple, Self
 
 from pydantic import field_validator, model_validator
@@ -72,8 +73,10 @@ class _Version(NamedTuple):
     prerelease: bool
 
 
+@lru_cache(maxsize=1024)
 def series_key(series: str) -> tuple[int, ...]:
-    """`3.12` as (3, 12), to order series numerically (3.9 before 3.10)."""
+    """`3.12` as (3, 12), to order series numerically (3.9 before 3.10); cached, as
+    the rules order the catalog's series on every FROM."""
     return tuple(int(part) for part in series.split("."))
 
 
@@ -294,10 +297,12 @@ class PythonBase(CatalogImage):
     def series(self) -> str:
         """`3.12` for every 3.12 form; for a bare major, the series it floats to (see above)."""
         v = _parse_version(self.version)
-        newest = max(
+        resolved = _resolve(v, lifecycle_table().reviewed)
+        if resolved is not None:
+            return resolved
+        return max(
             (s for s in lifecycle_table().series if series_key(s)[0] == v.major), key=series_key
         )
-        return _resolve(v, lifecycle_table().reviewed) or newest
 
     @property
     def tag(self) -> str:
