@@ -16,6 +16,7 @@ out; SEC001 reads such assignments in a command line itself, from its shell word
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from imagepin.rules.secret_names import secret_word, stores_secret
 
@@ -35,9 +36,15 @@ PyPI and TestPyPI token is a macaroon whose serialization starts so): a package 
 _ISSUERS = {"gh": "a GitHub", "gi": "a GitHub", "gl": "a GitLab", "py": "a PyPI", "np": "an npm"}
 """Who issued a `_KNOWN_TOKEN`, by its first two letters (`gh`p_..., `gi`thub_pat_...)."""
 _NAME_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
-_VALUE = re.compile(r"\"[^\"]*\"|'[^']*'|[^\s\"'`;&|()<>]*")
-"""What `NAME=` sets: a quoted word, or up to a space or a shell operator (`FLAGS=a,TOKEN=x`
-holds a second assignment, found from its own `=`)."""
+_VALUE = re.compile(
+    r"""(?:"(?:[^"\\]|\\.)*"|\$'(?:[^'\\]|\\.)*'|'[^']*'|\\.|[^\s"'`;&|()<>\\$]|\$(?!'))*"""
+)
+"""What `NAME=` sets, read as sh reads one word: quoted parts (`"..."`, `'...'`, `$'...'`),
+escaped characters (`a\\ b`) and the rest, up to an unquoted space or shell operator
+(`FLAGS=a,TOKEN=x` holds a second assignment, found from its own `=`). Each alternative starts
+with a different character, so matching is linear."""
+_LONGEST_NAME = 256
+"""How far back from an `=` a name is looked for (a longer run of name characters is no name)."""
 _PASSWORD = re.compile(r"(://[^/\s:@]+:)([^/\s@$`][^/\s]*)(@)(?=[^/\s@]+)")
 """`://user:password@host` with the password written out (group 2; it may hold `@`: the host
 starts after the last one, as URL parsers read it)."""
@@ -120,18 +127,40 @@ def _mask_assignments(text: str) -> str:
     done = 0  # where the text not yet copied starts
     at = text.find("=")
     while at != -1:
-        start = len(text[:at].rstrip(_NAME_CHARS))
-        name = text[start:at]
+        end = at - 1 if text[at - 1 : at] == "+" else at  # `TOKEN+=more`
+        low = max(0, end - _LONGEST_NAME)
+        start = low + len(text[low:end].rstrip(_NAME_CHARS))
+        name = text[start:end]
         if (
-            (name[:1].isalpha() or name[:1] == "_")
+            (start > low or low == 0)
+            and (name[:1].isalpha() or name[:1] == "_")
             and start >= done
             and text[start - 1 : start] != "$"
             and secret_word(name)
         ):
             value = _VALUE.match(text, at + 1)
-            written = value[0].strip("\"'") if value else ""
-            if value and written[:1] not in ("$", "`") and stores_secret(written):
+            raw = value[0] if value else ""
+            written = raw.strip("\"'")
+            reads = written[:1] in ("$", "`") and not raw.startswith("$'")  # `$'...'` is literal
+            if value and not reads and stores_secret(written):
                 out += (text[done : at + 1], _MASK)
                 done = value.end()
         at = text.find("=", at + 1)
     return "".join(out) + text[done:] if out else text
+
+
+def shown(words: Sequence[str]) -> str:
+    """Shell words joined for a message, each secret-looking `NAME=value` word with its whole
+    value masked: the word is one shell word however it was quoted (`PASSWORD='a b (c)'`),
+    where `redact`, reading the joined text, could only read the value up to its space."""
+    return " ".join(map(_shown_word, words))
+
+
+def _shown_word(word: str) -> str:
+    name, eq, value = word.partition("=")
+    key = name.lstrip("-").removesuffix("+")
+    if not eq or not key or not (key[0].isalpha() or key[0] == "_"):
+        return word
+    if key.strip(_NAME_CHARS) or not secret_word(key) or value[:1] in ("$", "`"):
+        return word
+    return f"{name}={_MASK}" if stores_secret(value) else word

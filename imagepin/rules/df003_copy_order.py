@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from imagepin.rules.base import Finding, Rule, Settings, Severity
+from imagepin.rules.credentials import shown
 from imagepin.rules.dockerfile_model import Dockerfile, Instruction, Stage
 from imagepin.rules.shell import Command, run_commands, uv_command
 
@@ -82,7 +83,7 @@ def check(subject: object, settings: Settings) -> list[Finding]:
         found.append(
             RULE.violation(
                 f"{copy.original.splitlines()[0]} (line {copy.start_line}) copies the whole "
-                f"build context before RUN {' '.join(install.argv)} (line {run.start_line}) "
+                f"build context before RUN {shown(install.argv)} (line {run.start_line}) "
                 "installs dependencies, so every source change reinstalls them; COPY "
                 "requirements.txt (or pyproject.toml and its lock) first, install, then copy "
                 "the rest",

@@ -53,12 +53,21 @@ def secret_word(name: str) -> str | None:
 
 
 _FLAGS = frozenset({"0", "1", "true", "false", "yes", "no", "on", "off"})
+_PLACEHOLDERS = frozenset({"dummy", "placeholder", "fake", "unused", "changeme", "notsecret"})
+"""Words that mark a value as a stand-in, set so a build step runs without the real secret
+(`RUN SECRET_KEY=dummy python manage.py collectstatic`, `SECRET_KEY_BASE=DUMMY rails
+assets:precompile`)."""
+_PLACEHOLDER_WORDS = re.compile(r"[a-z]+")
 
 
 def stores_secret(value: str) -> bool:
     """Whether a value written out for a secret-looking name can hold the secret: not when it
     is empty (`ENV OPENAI_API_KEY=""` blanks a variable the container gets at run time), an
-    absolute path (`GOOGLE_APPLICATION_CREDENTIALS=/run/secrets/sa.json` says where it is) or
-    a switch (`HF_HUB_DISABLE_IMPLICIT_TOKEN=1`)."""
+    absolute path (`GOOGLE_APPLICATION_CREDENTIALS=/run/secrets/sa.json` says where it is), a
+    switch (`HF_HUB_DISABLE_IMPLICIT_TOKEN=1`), a number (`PASSWORD_MIN_LENGTH=8`,
+    `JWT_TOKEN_LIFETIME=3600`) or a stand-in (`SECRET_KEY=dummy`, `build-placeholder`)."""
     stripped = value.strip()
-    return bool(stripped) and stripped[0] != "/" and stripped.lower() not in _FLAGS
+    lower = stripped.lower()
+    if not stripped or stripped[0] == "/" or lower in _FLAGS or stripped.isdecimal():
+        return False
+    return not _PLACEHOLDERS.intersection(_PLACEHOLDER_WORDS.findall(lower))

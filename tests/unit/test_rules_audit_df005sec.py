@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from imagepin.check import check_text
 from imagepin.rules import RULES, Settings
-from imagepin.rules.credentials import credentials, redact
+from imagepin.rules.credentials import credentials, redact, shown
 
 GH = "ghp_" + "abcdefghijklmnopqrstuvwxyz0123456789"
 PYPI = "pypi-AgEIcHlwaS5vcmcCJGFiY2RlZmdoaWprbG1ub3BxcnN0"
@@ -153,7 +153,7 @@ def test_sec001_reports_a_secret_set_to_a_written_value_in_a_command_line() -> N
         f"RUN GITHUB_TOKEN={GH} pip install --no-cache-dir -r requirements.txt\n"
         "RUN export NPM_TOKEN=abc123 && npm ci\n"
         "RUN env apiKey='k-1' ./build.sh && declare -x DB_PASSWORD=\"s3cr3t\"\n"
-        'RUN sh -c "SECRET_KEY=dummy python manage.py collectstatic"\n'
+        'RUN sh -c "SECRET_KEY=k9-s3cret python manage.py collectstatic"\n'
         "RUN <<EOF\nexport PASSWORD=hunter2\nEOF\n"
         "CMD DB_PASSWORD=x ./app\n"
         'ENTRYPOINT ["env", "API_KEY=abc", "app"]\n'
@@ -293,3 +293,53 @@ def test_credentials_names_the_issuer_of_a_known_token() -> None:
     assert credentials(f"x npm_{'a' * 36}") == "as an npm token"
     assert credentials(f"https://{GH}@github.com/o/r") == "in a URL (a token as its user name)"
     assert credentials("pip install pypi-simple-index-mirror-client-library") is None
+
+
+# --- review follow-ups: whole values masked, stand-ins and numbers are no secret ---------------
+
+
+def test_df003_masks_a_quoted_secret_value_with_spaces_whole() -> None:
+    """DF003 quotes the RUN's shell words, quotes removed: the value is masked from its word,
+    not from the joined text (which would leave ` (prod)&x` after the mask)."""
+    text = (
+        "FROM a\nCOPY . .\n"
+        "RUN PIP_INDEX_PASSWORD='hunter2 (prod)&x' pip install --no-cache-dir -r r.txt\n"
+    )
+    [(line, message)] = found(text, "DF003")
+    assert line == 2
+    assert "RUN PIP_INDEX_PASSWORD=*** pip install --no-cache-dir -r r.txt (line 3)" in message
+    assert "hunter2" not in message and "prod" not in message
+
+
+def test_redact_reads_a_value_as_sh_reads_one_word() -> None:
+    cases = {
+        'PIP_INDEX_PASSWORD="hunter2 (prod)&x" pip install': "PIP_INDEX_PASSWORD=*** pip install",
+        "GITHUB_TOKEN=abc\\ def\\;ghi x": "GITHUB_TOKEN=*** x",
+        'TOKEN=""secret y': "TOKEN=*** y",
+        "TOKEN=$'x y' z": "TOKEN=*** z",
+        "TOKEN+=xyz w": "TOKEN+=*** w",
+        "TOKEN=$T ok": "TOKEN=$T ok",
+        'TOKEN="$(cat /run/secrets/t)" ok': 'TOKEN="$(cat /run/secrets/t)" ok',
+        "sort --key=2 && SECRET_KEY=dummy x": "sort --key=2 && SECRET_KEY=dummy x",
+        "--mount=type=secret,id=api_key": "--mount=type=secret,id=api_key",
+    }
+    assert {text: redact(text) for text in cases} == cases
+
+
+def test_shown_masks_each_secret_word_whole() -> None:
+    words = ["PIP_INDEX_PASSWORD=a b", "pip", "install", "--password=c d", "X=1", "TOKEN=$T"]
+    assert shown(words) == "PIP_INDEX_PASSWORD=*** pip install --password=*** X=1 TOKEN=$T"
+    assert shown(["SECRET_KEY=dummy", "python", "manage.py"]) == "SECRET_KEY=dummy python manage.py"
+
+
+def test_sec001_takes_stand_ins_and_numbers_for_no_secret() -> None:
+    text = (
+        "FROM a\nRUN SECRET_KEY=dummy python manage.py collectstatic --noinput\n"
+        "RUN SECRET_KEY_BASE=DUMMY ./bin/rails assets:precompile\n"
+        "RUN export PASSWORD_MIN_LENGTH=8 JWT_TOKEN_LIFETIME=3600 && ./configure\n"
+        "RUN API_KEY=build-placeholder make && DB_PASSWORD=changeme ./setup\n"
+        "ENV SECRET_KEY=dummy-key-for-build\n"
+    )
+    assert found(text, "SEC001") == []
+    [(line, message)] = found("FROM a\nRUN SECRET_KEY=s3cr3t-dummyish python m.py\n", "SEC001")
+    assert line == 2 and "sets SECRET_KEY" in message and "s3cr3t" not in message
