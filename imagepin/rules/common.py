@@ -1,9 +1,10 @@
 """Helpers several rules share: how a FROM is named in messages, lock look-ups, the newest
-series, RUN mounts, who a USER names (the tags fixes name are made in `imagepin.rules.tags`)."""
+series, RUN mounts, who a USER names, how `rm` is told to recurse, option sets written as text
+(the tags fixes name are made in `imagepin.rules.tags`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from functools import lru_cache
 
@@ -85,3 +86,17 @@ def user_part(written: str) -> str:
 def is_root(name: str) -> bool:
     """`root`, or uid 0 however written (`0`, `00`, `0000`)."""
     return name.lower() == "root" or (name.isascii() and name.isdigit() and int(name) == 0)
+
+
+def word_set(text: str) -> frozenset[str]:
+    """The words of `text`: option names listed as they are read in a man page."""
+    return frozenset(text.split())
+
+
+def rm_recursive(args: Sequence[str]) -> bool:
+    """Whether `rm ARGS` is given -r (-R, --recursive, or in a group: -rf): only then does it
+    remove a folder."""
+    return any(
+        a == "--recursive" or (a[:1] == "-" and a[1:2] != "-" and ("r" in a or "R" in a))
+        for a in args
+    )

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from imagepin.rules import pip_options
 from imagepin.rules.base import Finding, Rule, Settings, Severity
-from imagepin.rules.common import is_root, mounts, user_part
+from imagepin.rules.common import is_root, mounts, rm_recursive, user_part
 from imagepin.rules.dockerfile_model import Dockerfile, Instruction, expand, unquote
 from imagepin.rules.script_env import environments
 from imagepin.rules.shell import Command, Uv, pip_words, run_commands, uv_command
@@ -244,7 +244,7 @@ def _emptied(after: Sequence[_Step], tool: str, cache: str, home: _Home) -> bool
             return True
         if (
             command.name == "rm"
-            and _recursive(command.program[1:])
+            and rm_recursive(command.program[1:])
             and any(
                 _covers(path.removesuffix("*"), cache, home)
                 for path in command.program[1:]
@@ -253,14 +253,6 @@ def _emptied(after: Sequence[_Step], tool: str, cache: str, home: _Home) -> bool
         ):
             return True
     return False
-
-
-def _recursive(args: Sequence[str]) -> bool:
-    """Whether `rm` is given -r (-R, --recursive, or in a group: -rf): only then a folder goes."""
-    return any(
-        a == "--recursive" or (a[:1] == "-" and a[1:2] != "-" and ("r" in a or "R" in a))
-        for a in args
-    )
 
 
 def _uv(instruction: Instruction, step: _Step, after: Sequence[_Step], home: _Home) -> str | None:

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from itertools import pairwise, takewhile
 
 from imagepin.rules.base import Finding, Rule, Settings, Severity
-from imagepin.rules.common import mounts
+from imagepin.rules.common import mounts, rm_recursive
 from imagepin.rules.dockerfile_model import Dockerfile, Instruction
-from imagepin.rules.shell import Command, run_commands
+from imagepin.rules.shell import APT_VALUE_OPTIONS, Command, run_commands
 
 _NO_RECOMMENDS = re.compile(r"APT::Install-Recommends=(false|0|no)", re.IGNORECASE)
 _CONF_NO_RECOMMENDS = re.compile(r"APT::Install-Recommends\s+[\"']?(?:false|0|no)\b", re.I)
@@ -23,7 +23,6 @@ _LISTS = "/var/lib/apt/lists"
 _ABOVE_LISTS = frozenset({"/var", "/var/lib", "/var/lib/apt"})
 """The directories the lists are in: removing one of them, or all it holds, removes the lists
 too (`rm -rf /var/lib/apt`); whatever else that removes is no concern of DF005."""
-_APT_VALUE_OPTIONS = frozenset({"-o", "-c", "-t", "--option", "--config-file", "--target-release"})
 _DIST_CLEAN = frozenset({"distclean", "dist-clean"})
 """apt 2.7.8+ (Debian 13 trixie, Ubuntu 24.04): removes every file under /var/lib/apt/lists but
 the Release, Release.gpg and InRelease files, as the docker-library images end their RUNs
@@ -44,14 +43,6 @@ def _removes_lists(path: str, recursive: bool) -> bool:
     return recursive and path.removesuffix("*").rstrip("/") in (_LISTS, *_ABOVE_LISTS)
 
 
-def _recursive(args: Sequence[str]) -> bool:
-    """Whether `rm` is given -r (-R, --recursive, or in a group: -rf)."""
-    return any(
-        a == "--recursive" or (a[:1] == "-" and a[1:2] != "-" and ("r" in a or "R" in a))
-        for a in args
-    )
-
-
 def _apt_command(run: Sequence[str]) -> str | None:
     """The command of `apt-get ...` / `apt ...` (`dist-clean`), past options and their values
     (`apt-get -o Debug::NoLocking=1 dist-clean`); None for another program."""
@@ -59,7 +50,7 @@ def _apt_command(run: Sequence[str]) -> str | None:
         return None
     words = iter(run[1:])
     for word in words:
-        if word in _APT_VALUE_OPTIONS:
+        if word in APT_VALUE_OPTIONS:
             next(words, None)
         elif not word.startswith("-"):
             return word
@@ -74,7 +65,7 @@ def _cleans_lists(commands: tuple[Command, ...]) -> bool:
         if _apt_command(run) in _DIST_CLEAN and _SIMULATE.isdisjoint(run):
             return True
         if name == "rm":
-            recursive = _recursive(run[1:])
+            recursive = rm_recursive(run[1:])
             if any(_removes_lists(a, recursive) for a in run[1:] if a[:1] != "-"):
                 return True
         if name != "find" or not _FIND_FILTERS.isdisjoint(run):

@@ -13,12 +13,9 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
+from imagepin.rules.common import word_set
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-_VALUES = _words(
+_VALUES = word_set(
     "--abi --all-releases --build --build-constraint --build-dir --build-directory --cache-dir "
     "--cert --client-cert --config-settings --constraint --default-timeout --editable "
     "--exists-action --extra-index-url --find-links --format --global-option --group "
@@ -31,7 +28,7 @@ _VALUES = _words(
     "--use-feature"
 )
 """Long options that take a value."""
-_LONG = _VALUES | _words(
+_LONG = _VALUES | word_set(
     "--break-system-packages --check-build-dependencies --compile --debug "
     "--disable-pip-version-check --dry-run --force-reinstall --help --ignore-installed "
     "--ignore-requires-python --isolated --no-build-isolation --no-cache-dir --no-clean "

@@ -18,14 +18,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TypeVar
 
+from imagepin.rules.common import word_set
 from imagepin.rules.dockerfile_model import Instruction
 
 _OPERATORS = {"&&", "||", ";", "|", "&", "(", ")", ";;", "|&"}
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=.*")
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
 
 
 _RESERVED = {"if", "then", "elif", "else", "while", "until", "do", "{", "!"}
@@ -33,7 +30,7 @@ _RESERVED = {"if", "then", "elif", "else", "while", "until", "do", "{", "!"}
 _WRAPPERS: dict[str, tuple[frozenset[str], int]] = {
     # wrapper: (its options that take the next word as their value, positionals before the program)
     "sudo": (
-        _words(
+        word_set(
             "-u -g -U -C -D -h -p -r -t -T -R --user --group --other-user --close-from --chdir "
             "--host --prompt --role --type --command-timeout --chroot"
         ),
@@ -48,7 +45,7 @@ _WRAPPERS: dict[str, tuple[frozenset[str], int]] = {
     "time": (frozenset({"-f", "-o", "--format", "--output"}), 0),
     "timeout": (frozenset({"-s", "-k", "--signal", "--kill-after"}), 1),
     "xargs": (
-        _words(
+        word_set(
             "-I -n -P -L -s -d -E -a --max-args --max-procs --max-lines --max-chars --delimiter "
             "--arg-file"
         ),
@@ -57,13 +54,13 @@ _WRAPPERS: dict[str, tuple[frozenset[str], int]] = {
     "gosu": (frozenset(), 1),
     "su-exec": (frozenset(), 1),
 }
-_PIP_VALUE_OPTIONS = _words(
+_PIP_VALUE_OPTIONS = word_set(
     "--python --log --log-file --proxy --retries --timeout --exists-action --trusted-host --cert "
     "--client-cert --cache-dir --use-feature --use-deprecated --keyring-provider"
 )
 """pip's general options that take the next word as their value (`pip --proxy P install x`)."""
 _PIP = re.compile(r"pip(\d+(\.\d+)?)?")
-_UV_VALUE_OPTIONS = _words(
+_UV_VALUE_OPTIONS = word_set(
     "--cache-dir --directory --project --config-file --color --python-preference "
     "--python-fetch --preview-features --allow-insecure-host --cert "
     "--python -p --with -w --with-requirements --with-editable --from --index --default-index "
@@ -78,7 +75,8 @@ _PYTHON = re.compile(r"python(\d+(\.\d+)?)?")
 Argv = TypeVar("Argv", list[str], tuple[str, ...])
 _HEREDOC = re.compile(r"<<-?([\"']?)[A-Za-z0-9_]+\1")
 _SHELLS = {"sh", "bash", "ash", "dash", "zsh", "ksh"}
-_APT_VALUE_OPTIONS = {"-o", "-c", "-t", "--option", "--config-file", "--target-release"}
+APT_VALUE_OPTIONS = word_set("-o -c -t --option --config-file --target-release")
+"""apt-get's options that take the next word as their value (`apt-get -o A=B install x`)."""
 
 
 _WORD_START = frozenset(" \t;&|()<>")
@@ -373,7 +371,7 @@ def apt_install(argv: Argv) -> Argv | None:
     for word in args:
         if skip:
             skip = False
-        elif word in _APT_VALUE_OPTIONS:
+        elif word in APT_VALUE_OPTIONS:
             skip = True
         elif not word.startswith("-"):
             positional.append(word)
