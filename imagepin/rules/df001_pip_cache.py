@@ -167,7 +167,7 @@ def _pip(instruction: Instruction, step: _Step, after: Sequence[_Step], home: _H
     if any(name == "--cache-dir" for name, _ in options):  # the last one wins: add it last
         at = run.index("--") if "--" in run else len(run)
     else:
-        at = run.index("install") + 1 if "install" in run else len(run)
+        at = len(run) - len(step.command.pip_install)  # after `install`
     fixed = " ".join([*run[:at], "--no-cache-dir", *run[at:]])
     return (
         f"RUN {' '.join(run)} keeps pip's download cache in the layer"

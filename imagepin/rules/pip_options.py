@@ -5,11 +5,13 @@ other option (`--no-ca`, `--no-cache` are `--no-cache-dir`; `--no-c` also starts
 `--no-color` and `--no-compile`, so pip rejects it), with its value after it or its `=`; short
 options group (`-qr r.txt`); options may follow the operands, and `--` ends them. The options
 are those of `pip install` (general options included) from pip 19.3 on, and `pip cache`'s.
+Whether a pip command installs is read here too (`install_at`), so that a rule never sees an
+install this reading of pip's options does not.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -66,31 +68,63 @@ def parse(words: Sequence[str]) -> PipArgs:
     """`words`, pip's arguments (after `pip`), as pip reads them."""
     options: list[tuple[str, str | None]] = []
     operands: list[str] = []
+    for at, name, value in _read(words):
+        if name is None:
+            operands.append(words[at])
+        else:
+            options.append((name, value))
+    return PipArgs(tuple(options), tuple(operands))
+
+
+def _read(words: Sequence[str]) -> Iterator[tuple[int, str | None, str | None]]:
+    """Each option and operand of `words` in order: where it is written, the option's full name
+    (None for an operand) and its value (None for a flag)."""
     i = 0
     while i < len(words):
-        word = words[i]
+        start, word = i, words[i]
         i += 1
         if word == "--":
-            operands += words[i:]
-            break
+            yield from ((j, None, None) for j in range(i, len(words)))
+            return
         if word.startswith("--"):
             written, eq, value = word.partition("=")
             name = long_option(written) or written
             if name in _VALUES and not eq:
                 value, i = (words[i] if i < len(words) else ""), i + 1
-            options.append((name, value if eq or name in _VALUES else None))
+            yield start, name, value if eq or name in _VALUES else None
         elif word.startswith("-") and word != "-":
             for at, char in enumerate(word[1:], 2):
                 if char in _SHORT_VALUES:
                     value = word[at:]
                     if not value:
                         value, i = (words[i] if i < len(words) else ""), i + 1
-                    options.append(("-" + char, value))
+                    yield start, "-" + char, value
                     break
-                options.append(("-" + char, None))
+                yield start, "-" + char, None
         else:
-            operands.append(word)
-    return PipArgs(tuple(options), tuple(operands))
+            yield start, None, None
+
+
+_HELP = frozenset({"-h", "--help"})
+"""Options after which pip prints help and stops, wherever they are (optparse's help action)."""
+_VERSION = frozenset({"-V", "--version"})
+"""Options after which pip prints its version and stops, when they come before the command: the
+main parser reads them there; after the command, `pip install` takes `--version` and ignores it."""
+
+
+def install_at(words: Sequence[str]) -> int | None:
+    """Where the `install` command is in `words` (pip's arguments) when pip installs: None for
+    another command (`pip download`), or when pip only prints its help (`pip install --help`) or
+    its version (`pip --version install x`)."""
+    found = None
+    for at, name, _ in _read(words):
+        if name in _HELP or (name in _VERSION and found is None):
+            return None
+        if name is None and found is None:
+            if words[at] != "install":
+                return None
+            found = at
+    return found
 
 
 def cache_dir(words: Sequence[str], env: Mapping[str, str]) -> str | None:

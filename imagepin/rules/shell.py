@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TypeVar
 
+from imagepin.rules import pip_options
 from imagepin.rules.common import word_set
 from imagepin.rules.dockerfile_model import Instruction
 
@@ -54,11 +55,6 @@ _WRAPPERS: dict[str, tuple[frozenset[str], int]] = {
     "gosu": (frozenset(), 1),
     "su-exec": (frozenset(), 1),
 }
-_PIP_VALUE_OPTIONS = word_set(
-    "--python --log --log-file --proxy --retries --timeout --exists-action --trusted-host --cert "
-    "--client-cert --cache-dir --use-feature --use-deprecated --keyring-provider"
-)
-"""pip's general options that take the next word as their value (`pip --proxy P install x`)."""
 _PIP = re.compile(r"pip(\d+(\.\d+)?)?")
 _UV_VALUE_OPTIONS = word_set(
     "--cache-dir --directory --project --config-file --color --python-preference "
@@ -153,7 +149,8 @@ class Command:
     program: tuple[str, ...]
     """`argv` from the program on (assignments and wrappers skipped)."""
     pip_install: tuple[str, ...] | None
-    """The arguments after `pip install`, or None when it is not one."""
+    """The arguments after `pip install`, or None when it is no install (`pip download`, `pip
+    install --help`)."""
     apt_install: tuple[str, ...] | None
     """The arguments of an `apt-get install` / `apt install`, or None when it is not one."""
 
@@ -297,18 +294,12 @@ def _subcommand(args: Argv, values: frozenset[str] = frozenset()) -> tuple[str |
 
 
 def pip_install(argv: Argv) -> Argv | None:
-    """The arguments of a `pip install` (also `pip3`, `python -m pip`), or None if it is not."""
-    run = program(argv)
-    if not run:
-        return None
-    base = run[0].rsplit("/", 1)[-1]
-    rest = run[1:]
-    if _PYTHON.fullmatch(base) and len(rest) >= 2 and rest[0] == "-m" and rest[1] == "pip":
-        rest = rest[2:]
-    elif not _PIP.fullmatch(base):
-        return None
-    sub, args = _subcommand(rest, _PIP_VALUE_OPTIONS)
-    return args if sub == "install" else None
+    """The arguments after `install` of a pip command that installs (also `pip3`, `python -m
+    pip`), its options read as pip reads them (`pip --prox P install x`); None for another
+    command, or one that only prints help (`pip install --help`)."""
+    words = pip_words(program(argv))
+    at = None if words is None else pip_options.install_at(words)
+    return None if words is None or at is None else words[at + 1 :]
 
 
 @dataclass(frozen=True, slots=True)
