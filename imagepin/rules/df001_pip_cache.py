@@ -105,9 +105,20 @@ def _covers(path: str, cache: str, home: _Home) -> bool:
         return not _under(cache, "/root") and path[1:] + "/" in cache + "/"
     if home.user is not None and _under(path, "/root"):
         return False  # a non-root user's cache is not under /root
-    below = cache[1:]  # `/.cache/pip`: the home is any folder `path` ends this below
-    ends = [below[:i] for i in range(1, len(below) + 1) if (below + "/")[i] == "/"]
-    return path.endswith(tuple(ends)) or (home.user is None and path == "/root")
+    return _ends_home_folder(path, cache[1:]) or (home.user is None and path == "/root")
+
+
+def _ends_home_folder(path: str, below: str) -> bool:
+    """Whether `path` is a folder `below` the home names, the home being any folder: whether it
+    ends with the first folders of `below` (`/srv/.cache` for `/.cache/pip`). Tried at each `/`
+    of `path` from its end, as long as what follows fits in `below` (no copy of every start of
+    `below`: a cache dir is any length)."""
+    at = len(path)
+    while (at := path.rfind("/", 0, at)) >= 0 and len(path) - at <= len(below):
+        end = len(path) - at
+        if below[end : end + 1] in ("", "/") and below.startswith(path[at:]):
+            return True
+    return False
 
 
 def _targets(instruction: Instruction) -> list[str]:

@@ -4,6 +4,8 @@ a user-switching wrapper (gosu, su-exec, sudo -u, doas -u) runs pip with that us
 
 from __future__ import annotations
 
+import tracemalloc
+
 from imagepin.rules import pip_options
 from imagepin.rules.shell import pip_install
 from tests.unit.test_rules_audit_df001 import pip
@@ -48,3 +50,37 @@ def test_pip_that_only_prints_help_or_its_version_installs_nothing() -> None:
     assert pip_options.install_at(["install", "-qh", "x"]) is None
     assert pip_options.install_at(["-q", "download", "install"]) is None
     assert pip_options.install_at(["-q"]) is None
+
+
+def test_a_folder_ending_as_the_cache_below_an_unknown_home_covers_it() -> None:
+    text = (
+        "FROM a\nUSER app\nRUN pip install a && rm -rf /srv/.cache\n"
+        "RUN pip install b && rm -rf /srv/app/.cache/pip/\nRUN pip install c && rm -rf /srv/.cach\n"
+        "RUN pip install d && rm -rf /srv/pip\nRUN pip install e && rm -rf /.cache/pipe\n"
+    )
+    home = "(or RUN --mount=type=cache,target=<home of USER app>/.cache/pip)"
+    assert found(text, "DF001") == [
+        pip(5, "pip install c", "pip install --no-cache-dir c", mount=home),
+        pip(6, "pip install d", "pip install --no-cache-dir d", mount=home),
+        pip(7, "pip install e", "pip install --no-cache-dir e", mount=home),
+    ]
+
+
+def test_a_long_cache_dir_is_compared_in_linear_space() -> None:
+    """Each start of an 80 KB cache dir was once copied to compare it with `/tmp/x` (1.6 GB)."""
+    cache = "~" + "/a" * 5000
+    text = f"FROM a\nRUN pip install --cache-dir {cache} x && rm -rf /tmp/x\n"
+    found("FROM a\nRUN pip install x\n", "DF001")  # what is read once per process
+    tracemalloc.start()
+    try:
+        assert found(text, "DF001") == [
+            pip(
+                2,
+                f"pip install --cache-dir {cache} x",
+                f"pip install --cache-dir {cache} x --no-cache-dir",
+                mount=f"(or RUN --mount=type=cache,target=/root{cache[1:]})",
+            )
+        ]
+        assert tracemalloc.get_traced_memory()[1] < 1_000_000  # 25 MB when quadratic
+    finally:
+        tracemalloc.stop()
