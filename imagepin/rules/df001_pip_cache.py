@@ -127,14 +127,46 @@ def _targets(instruction: Instruction) -> list[str]:
     return [m["target"] for m in found if m["target"] and m.get("type", "bind").lower() in _MOUNTED]
 
 
-def _kept_out(
-    instruction: Instruction, after: Sequence[_Step], tool: str, cache: str, home: _Home
-) -> bool:
-    """Whether `tool`'s cache never reaches the layer: a mount over it, or a later command of
-    the RUN that empties it (`pip cache purge`, `uv cache clean`, `rm -rf`)."""
-    if any(_covers(target, cache, home) for target in _targets(instruction)):
-        return True
-    return _emptied(after, tool, cache, home)
+class _KeptOut:
+    """What keeps a cache out of the layer for the command in hand: a mount of the RUN over it,
+    or a later command that empties it (`pip cache purge`, `uv cache clean`, `rm -rf`). The RUN
+    is walked backwards, each command `add`ed once passed: its clean-up is read once, and each
+    cache asked about is compared once with each mount and each folder removed, however many
+    installs ask (`pip install a && pip install b && ...` is read in linear time)."""
+
+    def __init__(self, targets: Sequence[str]) -> None:
+        self.targets = targets
+        self.cleaned: set[tuple[str, str]] = set()
+        """Each (tool, cache dir) a later command empties with the tool's own clean-up."""
+        self.removed: list[str] = []
+        """Each folder a later `rm -r` removes, once."""
+        self.known: set[str] = set()
+        self.asked: dict[tuple[str, _Home], int] = {}
+        """For a cache asked about, how many of `removed` it was compared with: -1 once covered."""
+
+    def add(self, step: _Step) -> None:
+        """Take in what `step` empties: it comes after the commands asked about from now on."""
+        if (cleaned := _cleaned(step)) is not None:
+            self.cleaned.add(cleaned)
+        run = step.command.program
+        if step.command.name == "rm" and rm_recursive(run[1:]):
+            for path in (p.removesuffix("*") for p in run[1:] if not p.startswith("-")):
+                if path not in self.known:
+                    self.known.add(path)
+                    self.removed.append(path)
+
+    def __call__(self, tool: str, cache: str, home: _Home) -> bool:
+        """Whether `tool`'s cache `cache`, for a command with that home, stays out."""
+        if (tool, cache) in self.cleaned:
+            return True
+        key = (cache, home)
+        if key not in self.asked:
+            self.asked[key] = -1 if any(_covers(t, cache, home) for t in self.targets) else 0
+        done = self.asked[key]
+        if done >= 0:
+            covered = any(_covers(path, cache, home) for path in self.removed[done:])
+            self.asked[key] = done = -1 if covered else len(self.removed)
+        return done < 0
 
 
 def _why(instruction: Instruction, step: _Step, tool: str, cache: str, home: _Home) -> str:
@@ -163,7 +195,7 @@ def _target(cache: str, home: _Home) -> str:
     return (f"<home of USER {home.user}>" if home.user else "/root") + cache[1:]
 
 
-def _pip(instruction: Instruction, step: _Step, after: Sequence[_Step], home: _Home) -> str | None:
+def _pip(instruction: Instruction, step: _Step, kept_out: _KeptOut, home: _Home) -> str | None:
     """The fix for a `pip install` that keeps pip's cache, or None when it keeps none."""
     run, words = step.command.program, pip_words(step.command.program)
     if step.command.pip_install is None or words is None:
@@ -172,7 +204,7 @@ def _pip(instruction: Instruction, step: _Step, after: Sequence[_Step], home: _H
     if written is None:
         return None
     cache = _normal(written)
-    if _kept_out(instruction, after, "pip", cache, home):
+    if kept_out("pip", cache, home):
         return None
     options = pip_options.parse(words).options
     if any(name == "--cache-dir" for name, _ in options):  # the last one wins: add it last
@@ -246,27 +278,7 @@ def _cleaned(step: _Step) -> tuple[str, str] | None:
     return None if cache is None else ("pip", _normal(cache))
 
 
-def _emptied(after: Sequence[_Step], tool: str, cache: str, home: _Home) -> bool:
-    """Whether a later command of the RUN empties the cache: the tool's own clean-up (all of
-    it, the same cache) or `rm -rf` of it."""
-    for step in after:
-        command = step.command
-        if _cleaned(step) == (tool, _normal(cache)):
-            return True
-        if (
-            command.name == "rm"
-            and rm_recursive(command.program[1:])
-            and any(
-                _covers(path.removesuffix("*"), cache, home)
-                for path in command.program[1:]
-                if not path.startswith("-")
-            )
-        ):
-            return True
-    return False
-
-
-def _uv(instruction: Instruction, step: _Step, after: Sequence[_Step], home: _Home) -> str | None:
+def _uv(instruction: Instruction, step: _Step, kept_out: _KeptOut, home: _Home) -> str | None:
     """The fix for a uv command that keeps uv's cache, or None when it keeps none."""
     uv = uv_command(step.command.program)
     if uv is None or uv.command not in _UV_FILLS:
@@ -279,7 +291,7 @@ def _uv(instruction: Instruction, step: _Step, after: Sequence[_Step], home: _Ho
     if uv.command == ("run",) and {"--no-sync", "--no-project"} & own and not _with(own):
         return None  # no project to sync, nothing asked for with it
     cache = _uv_cache_dir(step, uv)
-    if _no_cache(uv, step) or _kept_out(instruction, after, "uv", cache, home):
+    if _no_cache(uv, step) or kept_out("uv", cache, home):
         return None
     run = step.command.program
     fixed = " ".join([*run[: uv.at], "--no-cache", *run[uv.at :]])
@@ -302,14 +314,15 @@ def _run(df: Dockerfile, instruction: Instruction, user: str | None) -> list[Fin
         return []
     envs = environments(instruction.scope, commands)
     steps = [_Step(c, *env) for c, env in zip(commands, envs, strict=True)]
+    kept_out = _KeptOut(_targets(instruction))
     found: list[Finding] = []
-    for i, step in enumerate(steps):
+    for step in reversed(steps):  # backwards: what the later commands empty is known at each
         home = _home(step, user)
-        after = steps[i + 1 :]
-        message = _uv(instruction, step, after, home) or _pip(instruction, step, after, home)
+        message = _uv(instruction, step, kept_out, home) or _pip(instruction, step, kept_out, home)
         if message is not None:
             found.append(RULE.violation(message, **df.at(instruction.start_line)))
-    return found
+        kept_out.add(step)
+    return found[::-1]
 
 
 def check(subject: object, settings: Settings) -> list[Finding]:
