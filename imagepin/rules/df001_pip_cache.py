@@ -9,7 +9,7 @@ user it runs as), or when a later command of the RUN empties it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from typing import NamedTuple
 
 from imagepin.rules import pip_options
@@ -28,7 +28,7 @@ class _Step(NamedTuple):
 
     command: Command
     env: Mapping[str, str]
-    unexported: frozenset[str] = frozenset()
+    unexported: Set[str] = frozenset()
     """Variables the script set without exporting them: the command does not see them."""
 
 

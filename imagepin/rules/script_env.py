@@ -15,7 +15,8 @@ not have (no finding); an `unset` in a subshell before an install is rare.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections.abc import Iterator, Mapping, Sequence, Set
 from typing import NamedTuple
 
 from imagepin.rules.dockerfile_model import Scope
@@ -29,40 +30,130 @@ _DECLARES = frozenset({"export", "declare", "typeset", "readonly"})
 class Environment(NamedTuple):
     """What one command of the script runs with."""
 
-    variables: dict[str, str]
+    variables: Mapping[str, str]
     """Its environment: what the program sees (`PIP_NO_CACHE_DIR` for pip)."""
-    unexported: frozenset[str]
+    unexported: Set[str]
     """Variables the shell has that its environment lacks (`A=1; pip install x` sets A for the
     shell only): a rule can tell why a setting written in the script does not count."""
 
 
+class _Var(NamedTuple):
+    value: str | None
+    """None when not set, or set to a value not known here (an ARG without one)."""
+    exported: bool
+
+
+_UNSET = _Var(None, False)
+
+
+class _History:
+    """Each variable's states through the script, by the command from which each holds: an
+    environment reads its command's with a search, not from a copy of every variable per
+    command (a script of 4000 exports is read in linear space)."""
+
+    def __init__(self) -> None:
+        self.starts: dict[str, list[int]] = {}
+        self.states: dict[str, list[_Var]] = {}
+
+    def set(self, name: str, at: int, var: _Var) -> None:
+        """`name` is `var` from the command numbered `at` on."""
+        starts, states = self.starts.setdefault(name, []), self.states.setdefault(name, [])
+        if starts and starts[-1] == at:
+            states[-1] = var
+        else:
+            starts.append(at)
+            states.append(var)
+
+    def at(self, name: str, index: int) -> _Var:
+        """What `name` is when the command numbered `index` runs."""
+        i = bisect_right(self.starts.get(name, ()), index) - 1
+        return self.states[name][i] if i >= 0 else _UNSET
+
+
+class _Variables(Mapping[str, str]):
+    """The environment of the command numbered `index`: the variables exported then, and the
+    `NAME=value` words written before it."""
+
+    def __init__(self, history: _History, index: int, assigned: dict[str, str]) -> None:
+        self.history, self.index, self.assigned = history, index, assigned
+
+    def __getitem__(self, name: str) -> str:
+        if name in self.assigned:
+            return self.assigned[name]
+        var = self.history.at(name, self.index)
+        if var.value is None or not var.exported:
+            raise KeyError(name)
+        return var.value
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.assigned
+        yield from (n for n in self.history.starts if n not in self.assigned and n in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
+class _Unexported(Set[str]):
+    """The variables the shell has at the command numbered `index` that its environment lacks."""
+
+    def __init__(self, variables: _Variables) -> None:
+        self.variables = variables
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str) or name in self.variables.assigned:
+            return False
+        var = self.variables.history.at(name, self.variables.index)
+        return var.value is not None and not var.exported
+
+    def __iter__(self) -> Iterator[str]:
+        return (n for n in self.variables.history.starts if n in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __repr__(self) -> str:
+        return repr(set(self))
+
+
 class _Shell:
-    """The variables of the shell running the script, and which of them are exported."""
+    """The variables of the shell running the script, and which of them are exported, command
+    after command (`index` counts them), kept in a `_History`."""
 
     def __init__(self, scope: Scope) -> None:
-        self.values = {name: value for name, value in scope.items() if value is not None}
-        self.exported = set(scope)  # a value not known here is exported all the same
+        self.history = _History()
+        self.now: dict[str, _Var] = {}
+        self.index = 0
+        for name, value in scope.items():  # a value not known here is exported all the same
+            self._set(name, _Var(value, True))
         self.allexport = False
 
+    def _set(self, name: str, var: _Var) -> None:
+        self.now[name] = var
+        self.history.set(name, self.index, var)
+
     def environment(self, command: Command) -> Environment:
-        env = {name: value for name, value in self.values.items() if name in self.exported}
-        env |= assignments(command.argv)
-        return Environment(env, frozenset(self.values.keys() - env.keys()))
+        variables = _Variables(self.history, self.index, assignments(command.argv))
+        return Environment(variables, _Unexported(variables))
 
     def assign(self, word: str, export: bool | None = None) -> None:
         """`NAME=value` or `NAME`; `export`: True exports it, False stops exporting it."""
         name, eq, value = word.partition("=")
         if not _NAME.fullmatch(name):
             return
-        if eq:
-            self.values[name] = value
+        was = self.now.get(name, _UNSET)
+        exported = was.exported
         if export or (export is None and eq and self.allexport):
-            self.exported.add(name)
+            exported = True
         elif export is False:
-            self.exported.discard(name)
+            exported = False
+        self._set(name, _Var(value if eq else was.value, exported))
 
     def run(self, command: Command) -> None:
         """Apply what `command` does to the shell's variables."""
+        self.index += 1  # what the command changes holds from the next one on
         run = command.program
         if not run:
             if all("=" in word for word in command.argv):  # `A=1 B=2`, no wrapper
@@ -74,8 +165,7 @@ class _Shell:
             names = [w for w in run[1:] if not w.startswith("-")]
             if "-f" not in run[1:]:  # `unset -f NAME` removes a function
                 for name in names:
-                    self.values.pop(name, None)
-                    self.exported.discard(name)
+                    self._set(name, _UNSET)
         elif run[0] == "set":
             self.allexport = _allexport(run[1:], self.allexport)
 
