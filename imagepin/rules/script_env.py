@@ -7,9 +7,11 @@ environment only when the variable is exported (from ENV or ARG, by `export`, or
 otherwise only the shell sees it, not the programs it runs); `unset NAME` removes it. A command
 also runs with the `NAME=value` words written before it (`PIP_NO_CACHE_DIR=1 pip install x`).
 
-The commands come flattened (`run_commands`): an `export` or `unset` inside `( )`, an `if` or
-a nested `sh -c` is taken to last. For an `export` that at worst reads a setting the command may
-not have (no finding); an `unset` in a subshell before an install is rare.
+What a command sets inside a child shell (a `( )` or `$( )` subshell, a `sh -c` script: each
+command is told those it runs in) goes when that shell ends. A `sh -c` script is read as a
+subshell is, as if it had the variables its shell has but did not export (it has only those
+exported): at worst it reads a setting the command may not have (no finding). What is set in
+an `if` or a loop is taken to last, as the shell does, whether the branch ran or not.
 """
 
 from __future__ import annotations
@@ -120,19 +122,40 @@ class _Unexported(Set[str]):
 
 class _Shell:
     """The variables of the shell running the script, and which of them are exported, command
-    after command (`index` counts them), kept in a `_History`."""
+    after command (`index` counts them), kept in a `_History`; and the child shells the script
+    is in (`within`), with what each changed, to take back when it ends."""
 
     def __init__(self, scope: Scope) -> None:
         self.history = _History()
         self.now: dict[str, _Var] = {}
         self.index = 0
+        self.within: tuple[int, ...] = ()
+        self.before: list[tuple[dict[str, _Var], bool]] = []
+        """For each child shell in `within`: the variables it changed as they were, and
+        allexport."""
         for name, value in scope.items():  # a value not known here is exported all the same
             self._set(name, _Var(value, True))
         self.allexport = False
 
     def _set(self, name: str, var: _Var) -> None:
+        if self.before:
+            self.before[-1][0].setdefault(name, self.now.get(name, _UNSET))
         self.now[name] = var
         self.history.set(name, self.index, var)
+
+    def enter(self, within: tuple[int, ...]) -> None:
+        """Leave the child shells the script is no longer in, taking back what each changed,
+        and enter those of `within` (each change is taken back once: linear time)."""
+        kept = 0
+        while kept < min(len(within), len(self.within)) and within[kept] == self.within[kept]:
+            kept += 1
+        while len(self.before) > kept:
+            before, self.allexport = self.before.pop()
+            for name, var in before.items():
+                self.now[name] = var
+                self.history.set(name, self.index, var)
+        self.before += [({}, self.allexport) for _ in within[kept:]]
+        self.within = within
 
     def environment(self, command: Command) -> Environment:
         variables = _Variables(self.history, self.index, assignments(command.argv))
@@ -208,6 +231,7 @@ def environments(scope: Scope, commands: Sequence[Command]) -> list[Environment]
     shell = _Shell(scope)
     found = []
     for command in commands:
+        shell.enter(command.within)
         found.append(shell.environment(command))
         shell.run(command)
     return found

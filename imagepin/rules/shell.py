@@ -1,33 +1,33 @@
 """The commands a `RUN` executes, split the way a shell would split them (well enough for rules).
 
 `commands(instruction)` gives one argv list per simple command, across `&&`, `||`, `;`, `|`,
-newlines (heredoc bodies) and `( )`; comments and the reserved words that open a compound
-command (`if`, `then`, `do`, `{`, `!`...) are dropped. `program(argv)` skips leading
+newlines (heredoc bodies) and `( )`, and into `sh -c` scripts; comments and the reserved words
+that open a compound command (`if`, `then`, `do`, `{`, `!`...) are dropped (`shell_split` splits
+a script, and tells the subshells each command runs in). `program(argv)` skips leading
 `VAR=value` assignments and wrappers such as `sudo`, `env` or `exec` (with their options, also
 those that take a value: `sudo -u app`). `run_commands(instruction)`
 gives the same commands as `Command`s, with what the rules ask of each (its program, its
-`pip install` and `apt-get install` arguments) worked out once per command line.
+`pip install` and `apt-get install` arguments, the child shells it runs in) worked out once per
+command line.
 """
 
 from __future__ import annotations
 
 import re
-import shlex
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import count
 from typing import TypeVar
 
 from imagepin.rules import pip_options
 from imagepin.rules.common import word_set
 from imagepin.rules.dockerfile_model import Instruction
+from imagepin.rules.shell_split import RESERVED, Split, split_commands
+from imagepin.rules.shell_split import split_script as split_script
 
-_OPERATORS = {"&&", "||", ";", "|", "&", "(", ")", ";;", "|&"}
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=.*")
 
-
-_RESERVED = {"if", "then", "elif", "else", "while", "until", "do", "{", "!"}
-"""Reserved words after which a new command starts (`then pip install x`); `time` is a wrapper."""
 _WRAPPERS: dict[str, tuple[frozenset[str], int]] = {
     # wrapper: (its options that take the next word as their value, positionals before the program)
     "sudo": (
@@ -75,63 +75,6 @@ APT_VALUE_OPTIONS = word_set("-o -c -t --option --config-file --target-release")
 """apt-get's options that take the next word as their value (`apt-get -o A=B install x`)."""
 
 
-_WORD_START = frozenset(" \t;&|()<>")
-"""Characters after which an unquoted `#` starts a comment (it starts a word)."""
-
-
-def _without_comment(line: str) -> str:
-    """`line` up to its comment: `#` starts one only at the start of an unquoted word, as in
-    sh (`pip install git+https://h/r.git#egg=r`, `${V#v}` and `$#` are not comments)."""
-    if "#" not in line:
-        return line
-    quote = ""
-    i, n = 0, len(line)
-    while i < n:
-        c = line[i]
-        if quote:
-            if c == "\\" and quote == '"':
-                i += 1  # `\"` inside double quotes
-            elif c == quote:
-                quote = ""
-        elif c == "\\":
-            i += 1  # an escaped character, `\#` included
-        elif c in "'\"":
-            quote = c
-        elif c == "#" and (i == 0 or line[i - 1] in _WORD_START):
-            return line[:i]
-        i += 1
-    return line
-
-
-def _split_line(line: str) -> list[list[str]]:
-    lexer = shlex.shlex(_without_comment(line), posix=True, punctuation_chars=True)
-    lexer.whitespace_split = True
-    lexer.commenters = ""
-    try:
-        tokens = list(lexer)
-    except ValueError:  # unbalanced quotes: fall back to whitespace
-        tokens = line.split()
-    found: list[list[str]] = [[]]
-    for token in tokens:
-        if token in _OPERATORS or set(token) <= set("&|;()"):
-            found.append([])
-        elif not found[-1] and token in _RESERVED:
-            continue  # `then`, `do`, `{`...: the command starts at the next word
-        else:
-            found[-1].append(token)
-    return [c for c in found if c]
-
-
-def split_script(script: str) -> list[list[str]]:
-    """Simple commands of a shell script."""
-    joined = script.replace("\\\n", " ")
-    found: list[list[str]] = []
-    for line in joined.splitlines():
-        if line.strip():
-            found.extend(_split_line(line))
-    return found
-
-
 def commands(instruction: Instruction) -> list[list[str]]:
     """The simple commands of a RUN (JSON form: the one exec'd command).
 
@@ -153,6 +96,9 @@ class Command:
     install --help`)."""
     apt_install: tuple[str, ...] | None
     """The arguments of an `apt-get install` / `apt install`, or None when it is not one."""
+    within: tuple[int, ...] = ()
+    """The child shells it runs in, outermost first, each numbered once per RUN: `( )` and `$( )`
+    subshells, `sh -c` scripts. What a command sets in one goes when it ends."""
 
     @property
     def name(self) -> str:
@@ -170,41 +116,42 @@ def run_commands(instruction: Instruction) -> tuple[Command, ...]:
 
 @lru_cache(maxsize=4096)
 def _json_commands(value: tuple[str, ...]) -> tuple[Command, ...]:
-    return tuple(_command(tuple(argv)) for argv in _inline_scripts([list(value)]))
+    found = _inline([Split(list(value), ())], count(1))
+    return tuple(_command(tuple(c.argv), c.within) for c in found)
 
 
 @lru_cache(maxsize=4096)
 def _run_commands(value: tuple[str, ...], heredocs: tuple[str, ...]) -> tuple[Command, ...]:
-    return tuple(_command(argv) for argv in _commands(value, heredocs))
+    return tuple(_command(tuple(c.argv), c.within) for c in _commands(value, heredocs))
 
 
 @lru_cache(maxsize=4096)
-def _command(argv: tuple[str, ...]) -> Command:
-    return Command(argv, program(argv), pip_install(argv), apt_install(argv))
+def _command(argv: tuple[str, ...], within: tuple[int, ...]) -> Command:
+    return Command(argv, program(argv), pip_install(argv), apt_install(argv), within)
 
 
-@lru_cache(maxsize=4096)
-def _commands(value: tuple[str, ...], heredocs: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
-    head = " ".join(value)
-    if not heredocs:
-        return tuple(map(tuple, _inline_scripts(split_script(head))))
-    found = split_script(_HEREDOC.sub(" ", head))
-    if found and not (len(found) == 1 and _shell(found[0])):
-        return tuple(map(tuple, _inline_scripts(found)))
-    return tuple(tuple(c) for body in heredocs for c in _inline_scripts(split_script(body)))
+def _commands(value: tuple[str, ...], heredocs: tuple[str, ...]) -> list[Split]:
+    numbers, head = count(1), " ".join(value)
+    found = split_commands(_HEREDOC.sub(" ", head) if heredocs else head, numbers)
+    if heredocs and (not found or (len(found) == 1 and _shell(found[0].argv))):
+        found = [c for body in heredocs for c in split_commands(body, numbers)]
+    return _inline(found, numbers)
 
 
-def _inline_scripts(found: list[list[str]], depth: int = 0) -> list[list[str]]:
-    """`found` with each `sh -c SCRIPT` replaced by the commands of SCRIPT, which inherit the
-    assignments written before the shell (`PIP_NO_CACHE_DIR=1 sh -c "pip install x"`)."""
-    out: list[list[str]] = []
-    for argv in found:
+def _inline(found: list[Split], numbers: Iterator[int], depth: int = 0) -> list[Split]:
+    """`found` with each `sh -c SCRIPT` replaced by the commands of SCRIPT, which run in a shell
+    of their own (numbered from `numbers`, as subshells are) and inherit the assignments written
+    before it (`PIP_NO_CACHE_DIR=1 sh -c "pip install x"`)."""
+    out: list[Split] = []
+    for argv, within in found:
         script = _shell_script(argv) if depth < 4 else None
         if script is None:
-            out.append(argv)
+            out.append(Split(argv, within))
             continue
         inherited = [f"{name}={value}" for name, value in assignments(argv).items()]
-        out += [inherited + c for c in _inline_scripts(split_script(script), depth + 1)]
+        child = (*within, next(numbers))
+        inner = _inline(split_commands(script, numbers), numbers, depth + 1)
+        out += [Split(inherited + c.argv, child + c.within) for c in inner]
     return out
 
 
@@ -256,7 +203,7 @@ def program(argv: Argv) -> Argv:
     """`argv` from the program on: assignments and wrappers (`sudo`, `env`...) skipped, with the
     wrappers' options (`sudo -u app`, `env -u NAME`, `timeout 10`)."""
     i, n = 0, len(argv)
-    while i < n and argv[i] in _RESERVED:
+    while i < n and argv[i] in RESERVED:
         i += 1
     values: frozenset[str] = frozenset()
     options = False  # inside a wrapper's options

@@ -138,3 +138,54 @@ def test_the_environments_of_a_script_take_linear_space() -> None:
         f"V{i}": "1" for i in range(n)
     }
     assert envs[-1].unexported == set()
+
+
+def test_what_a_child_shell_sets_goes_when_it_ends() -> None:
+    text = (
+        "FROM a\nENV PIP_NO_CACHE_DIR=1\n"
+        "RUN sh -c 'unset PIP_NO_CACHE_DIR; echo sub' && pip install a\n"
+        "RUN (unset PIP_NO_CACHE_DIR; echo sub) && pip install b\n"
+        "RUN echo $(unset PIP_NO_CACHE_DIR) && pip install c\n"
+        "RUN (cd /src && (unset PIP_NO_CACHE_DIR) && pip install d)\n"
+        "RUN (unset PIP_NO_CACHE_DIR; pip install e)\n"
+        "RUN bash -c 'unset PIP_NO_CACHE_DIR; pip install f'\n"
+        "FROM a\nRUN bash -c 'export PIP_NO_CACHE_DIR=1' && pip install g\n"
+        "RUN (export PIP_NO_CACHE_DIR=1; pip install h) && pip install i\n"
+        "RUN (set -a); PIP_NO_CACHE_DIR=1; pip install j\n"
+        "RUN <<EOF\n(\n  export PIP_NO_CACHE_DIR=1\n)\npip install k\nEOF\n"
+    )
+    unexported = " (PIP_NO_CACHE_DIR is set in the script but not exported, so pip does not see it)"
+    assert found(text, "DF001") == [
+        pip(7, "pip install e", "pip install --no-cache-dir e"),
+        pip(8, "pip install f", "pip install --no-cache-dir f"),
+        pip(10, "pip install g", "pip install --no-cache-dir g"),
+        pip(11, "pip install i", "pip install --no-cache-dir i"),
+        pip(12, "pip install j", "pip install --no-cache-dir j", unexported),
+        pip(13, "pip install k", "pip install --no-cache-dir k"),
+    ]
+
+
+def test_parentheses_that_open_no_subshell_keep_the_script_in_its_shell() -> None:
+    text = (
+        "FROM a\nRUN case $V in *) export PIP_NO_CACHE_DIR=1;; esac; pip install a\n"
+        "RUN case $V in (x) echo;; (*) export PIP_NO_CACHE_DIR=1;; esac; pip install b\n"
+        "RUN echo $((1 + 2)) && ((n = 1)) && export PIP_NO_CACHE_DIR=1 && pip install c\n"
+        "RUN f() { echo; } && A=(1 2) && export PIP_NO_CACHE_DIR=1 && pip install d\n"
+        "RUN find / \\( -name x \\) -delete && export PIP_NO_CACHE_DIR=1 && pip install e\n"
+    )
+    assert found(text, "DF001") == []
+
+
+def test_commands_are_told_the_child_shells_they_run_in() -> None:
+    text = "FROM a\nRUN (a; (b)); c && sh -c 'd; (e)' && $(f) && g\n"
+    run = Dockerfile.parse(text).stages[0].instructions[0]
+    assert [(c.argv[-1], c.within) for c in run_commands(run)] == [
+        ("a", (1,)),
+        ("b", (1, 2)),
+        ("c", ()),
+        ("d", (4,)),  # numbered after the RUN's own subshells, once per RUN all the same
+        ("e", (4, 5)),
+        ("$", ()),
+        ("f", (3,)),
+        ("g", ()),
+    ]
