@@ -4,7 +4,8 @@ The cache stays out of the layer when the command keeps none (an option of that 
 abbreviated as pip allows, or a setting in the environment it runs with: ENV, ARG, or exported
 earlier in the RUN), when the RUN mounts something over the cache dir (where the command keeps
 it: `--cache-dir`, PIP_CACHE_DIR / UV_CACHE_DIR, XDG_CACHE_HOME, else under the home of the
-user it runs as), or when a later command of the RUN empties it.
+user it runs as: the USER's, or that of the user a wrapper switches to, `gosu app pip ...`), or
+when a later command of the RUN empties it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from imagepin.rules.base import Finding, Rule, Settings, Severity
 from imagepin.rules.common import is_root, mounts, rm_recursive, user_part
 from imagepin.rules.dockerfile_model import Dockerfile, Instruction, expand, unquote
 from imagepin.rules.script_env import environments
-from imagepin.rules.shell import Command, Uv, pip_words, run_commands, uv_command
+from imagepin.rules.shell import Command, Uv, pip_words, run_commands, runs_as, uv_command
 
 _FALSE = {"", "0", "false", "no", "off", "n", "f"}
 """What uv reads as false in a boolean setting such as `UV_NO_CACHE`."""
@@ -38,12 +39,13 @@ class _Home(NamedTuple):
     path: str | None
     """HOME when set (ENV HOME, `export HOME=...`): then paths compare exactly."""
     user: str | None
-    """The non-root USER the command runs as, whose home is not known here but is not /root;
-    None for root, or the base image's user (not known here; root in most images)."""
+    """The non-root user the command runs as, whose home is not known here but is not /root:
+    the USER's, or the one a wrapper switches to; None for root, or a user not known here (the
+    base image's: root in most images)."""
+    by: str | None = None
+    """The wrapper that switches to `user` (`gosu` in `gosu app pip install x`); None for USER."""
 
 
-_SWITCHERS = frozenset({"sudo", "doas", "gosu", "su-exec"})
-"""Wrappers that run the program as another user, with that user's home."""
 _MOUNTED = frozenset({"cache", "tmpfs", "bind"})
 """Mount types whose writes never reach the layer (`bind` is the default; read-only, it leaves
 pip no cache to write)."""
@@ -60,10 +62,13 @@ def _nonroot(user: Instruction | None) -> str | None:
 
 
 def _home(step: _Step, user: str | None) -> _Home:
-    """Whose home the command's `~` is: HOME when set, else the USER's."""
-    argv = step.command.argv
-    if any(w.rsplit("/", 1)[-1] in _SWITCHERS for w in argv[: -len(step.command.program) or None]):
-        return _Home(None, None)  # `gosu app pip install`: another user's home, not known here
+    """Whose home the command's `~` is: that of the user a wrapper switches to (gosu, su-exec,
+    sudo and doas set HOME to it), else HOME when set, else the USER's."""
+    if (switch := runs_as(step.command.argv)) is not None:
+        by, written = switch
+        name, missing = expand(written, step.env)  # `gosu $APP_USER`, `sudo -u '#1000'`
+        name = name.split(":", 1)[0].removeprefix("#")
+        return _Home(None, None) if missing or not name or is_root(name) else _Home(None, name, by)
     home = step.env.get("HOME", "")
     if home.startswith("/") and "$" not in home:
         return _Home(home.rstrip("/"), None)
@@ -171,15 +176,19 @@ class _KeptOut:
 
 def _why(instruction: Instruction, step: _Step, tool: str, cache: str, home: _Home) -> str:
     """Why a way out that is written does not count: the script sets the tool's no-cache
-    variable without exporting it, or a mount is on root's cache but the home is another."""
+    variable without exporting it, or a mount is on root's cache but the home is another (HOME,
+    the USER's, or that of the user a wrapper switches to)."""
     setting = "PIP_NO_CACHE_DIR" if tool == "pip" else "UV_NO_CACHE"
     if setting in step.unexported:
         return f" ({setting} is set in the script but not exported, so {tool} does not see it)"
     if home == _Home(None, None) or not cache.startswith("~"):
         return ""
-    whose = f"it runs as USER {home.user}, whose home is not /root"
     if home.path is not None:
         whose = f"HOME is {home.path or '/'}"
+    elif home.by is not None:
+        whose = f"{home.by} runs it as {home.user}, whose home is not /root"
+    else:
+        whose = f"it runs as USER {home.user}, whose home is not /root"
     for target in _targets(instruction):
         if _covers(target, cache, _Home(None, None)):
             return f" ({whose}, so the mount on {target} misses its cache)"
@@ -187,12 +196,15 @@ def _why(instruction: Instruction, step: _Step, tool: str, cache: str, home: _Ho
 
 
 def _target(cache: str, home: _Home) -> str:
-    """The cache dir to mount, its home resolved (`<home of USER app>` when not known)."""
+    """The cache dir to mount, its home resolved (`<home of USER app>`, `<home of app>` after
+    `gosu app`, when not known)."""
     if not cache.startswith("~"):
         return cache
     if home.path is not None:
         return _resolve(cache, home.path)
-    return (f"<home of USER {home.user}>" if home.user else "/root") + cache[1:]
+    if home.user is None:
+        return "/root" + cache[1:]
+    return f"<home of {home.user if home.by else 'USER ' + home.user}>{cache[1:]}"
 
 
 def _pip(instruction: Instruction, step: _Step, kept_out: _KeptOut, home: _Home) -> str | None:

@@ -327,3 +327,35 @@ def pip_words(run: Argv) -> Argv | None:
     if _PYTHON.fullmatch(base) and len(run) >= 3 and run[1] == "-m" and run[2] == "pip":
         return run[3:]
     return run[1:] if _PIP.fullmatch(base) else None
+
+
+_SWITCHES = frozenset({"gosu", "su-exec", "sudo", "doas"})
+"""Wrappers that run the program as another user: given first (`gosu app`), or by `-u`."""
+
+
+def runs_as(argv: Argv) -> tuple[str, str] | None:
+    """The wrapper before the program that runs it as another user, and that user as written:
+    `gosu app`, `su-exec app:app`, `sudo -u app` (`--user=app`, `-uapp`), `doas -u app`, root
+    for sudo and doas without -u; the last one when several (`sudo gosu app pip`); None when
+    none does. The wrappers are read as `program` reads them (`env -u gosu pip`: no gosu)."""
+    words = argv[: len(argv) - len(program(argv))]
+    found, i = None, 0
+    while i < len(words):
+        name = words[i].rsplit("/", 1)[-1]
+        i += 1
+        if name not in _WRAPPERS:
+            continue  # an assignment (`env A=1 pip`)
+        values, positionals = _WRAPPERS[name]
+        found = (name, "root") if name in ("sudo", "doas") else found
+        while i < len(words) and words[i][:1] == "-" and words[i] != "-":
+            word, i = words[i], i + (2 if words[i] in values else 1)
+            if word == "--":
+                break
+            if name in _SWITCHES and word in ("-u", "--user") and i <= len(words):
+                found = (name, words[i - 1])
+            elif name in _SWITCHES and word.startswith(("-u", "--user=")) and word != "--user":
+                found = (name, word.removeprefix("--user=").removeprefix("-u"))
+        if name in _SWITCHES and positionals and i < len(words):
+            found = (name, words[i])  # `gosu USER`, `su-exec USER`
+        i += positionals
+    return found

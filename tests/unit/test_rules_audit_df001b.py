@@ -13,7 +13,7 @@ import pytest
 from imagepin.rules import df001_pip_cache, pip_options
 from imagepin.rules.dockerfile_model import Dockerfile
 from imagepin.rules.script_env import Environment, environments
-from imagepin.rules.shell import pip_install, run_commands
+from imagepin.rules.shell import pip_install, run_commands, runs_as
 from tests.unit.test_rules_audit_df001 import pip
 from tests.unit.test_rules_df import found
 
@@ -189,3 +189,60 @@ def test_commands_are_told_the_child_shells_they_run_in() -> None:
         ("f", (3,)),
         ("g", ()),
     ]
+
+
+def test_a_wrapper_that_switches_user_runs_pip_with_that_users_home() -> None:
+    root_mount = "RUN --mount=type=cache,target=/root/.cache/pip"
+    text = (
+        "FROM a\nRUN gosu app pip install --user flask\n"
+        f"{root_mount} gosu app pip install --user flask\n"
+        f"{root_mount} su-exec app:app pip install b\n{root_mount} sudo -u app pip install c\n"
+        f"{root_mount} sudo --user=app pip install d\n{root_mount} doas -u app pip install e\n"
+        "RUN --mount=type=cache,target=/root/.cache/uv /usr/sbin/gosu 1000 uv sync\n"
+        "RUN gosu app pip install f && rm -rf /root/.cache/pip\n"
+    )
+    mount = "(or RUN --mount=type=cache,target=<home of app>/.cache/pip)"
+
+    def missed(by: str, user: str = "app") -> str:
+        return (
+            f" ({by} runs it as {user}, whose home is not /root, so the mount on "
+            "/root/.cache/pip misses its cache)"
+        )
+
+    assert found(text, "DF001") == [
+        pip(2, "pip install --user flask", "pip install --no-cache-dir --user flask", mount=mount),
+        pip(
+            3,
+            "pip install --user flask",
+            "pip install --no-cache-dir --user flask",
+            missed("gosu"),
+            mount,
+        ),
+        pip(4, "pip install b", "pip install --no-cache-dir b", missed("su-exec"), mount),
+        pip(5, "pip install c", "pip install --no-cache-dir c", missed("sudo"), mount),
+        pip(6, "pip install d", "pip install --no-cache-dir d", missed("sudo"), mount),
+        pip(7, "pip install e", "pip install --no-cache-dir e", missed("doas"), mount),
+        (
+            8,
+            "RUN uv sync keeps uv's cache in the layer (gosu runs it as 1000, whose home is not "
+            "/root, so the mount on /root/.cache/uv misses its cache); write uv --no-cache sync "
+            "(or ENV UV_NO_CACHE=1, or RUN --mount=type=cache,target=<home of 1000>/.cache/uv)",
+        ),
+        pip(9, "pip install f", "pip install --no-cache-dir f", mount=mount),
+    ]
+
+
+def test_a_wrapper_that_runs_pip_as_root_or_an_unknown_user_keeps_roots_cache() -> None:
+    root_mount = "RUN --mount=type=cache,target=/root/.cache/pip"
+    text = (
+        f"FROM a\nUSER app\n{root_mount} sudo pip install a\n{root_mount} doas pip install b\n"
+        f"{root_mount} sudo -u root pip install c\n{root_mount} gosu 0:0 pip install d\n"
+        f"{root_mount} sudo -u '#0' pip install e\n{root_mount} gosu $RUNNER pip install f\n"
+        "RUN --mount=type=cache,target=/home/app/.cache/pip gosu app pip install g\n"
+        "RUN gosu app pip install h && rm -rf /home/app/.cache\n"
+        "ARG RUNNER=root\nRUN --mount=type=cache,target=/root/.cache gosu $RUNNER pip install i\n"
+    )
+    assert found(text, "DF001") == []
+    assert runs_as(("sudo", "-g", "grp", "-uapp", "env", "A=1", "pip")) == ("sudo", "app")
+    assert runs_as(["sudo", "gosu", "app:grp", "pip"]) == ("gosu", "app:grp")
+    assert runs_as(("env", "-u", "gosu", "pip", "install")) is None
