@@ -9,9 +9,9 @@ also runs with the `NAME=value` words written before it (`PIP_NO_CACHE_DIR=1 pip
 
 What a command sets inside a child shell (a `( )` or `$( )` subshell, a `sh -c` script: each
 command is told those it runs in) goes when that shell ends. A `sh -c` script is read as a
-subshell is, as if it had the variables its shell has but did not export (it has only those
-exported): at worst it reads a setting the command may not have (no finding). What is set in
-an `if` or a loop is taken to last, as the shell does, whether the branch ran or not.
+subshell is: as if it also had the variables its shell set without exporting them (a new shell
+has only the exported ones), which at worst reads a setting the command may not have (no
+finding). What is set in an `if` or a loop is taken to last, whether the branch ran or not.
 """
 
 from __future__ import annotations
