@@ -157,6 +157,8 @@ def shown(words: Sequence[str]) -> str:
 
 
 def _shown_word(word: str) -> str:
+    if "://" in word and "@" in word:
+        word = _url_password_masked(word)
     name, eq, value = word.partition("=")
     key = name.lstrip("-").removesuffix("+")
     if not eq or not key or not (key[0].isalpha() or key[0] == "_"):
@@ -164,3 +166,22 @@ def _shown_word(word: str) -> str:
     if key.strip(_NAME_CHARS) or not secret_word(key) or value[:1] in ("$", "`"):
         return word
     return f"{name}={_MASK}" if stores_secret(value) else word
+
+
+def _url_password_masked(word: str) -> str:
+    """`word` with each URL's written password masked up to its host, spaces and all (one shell
+    word: `"https://u:p w@h/"`); the authority ends at the first `/`, as URL parsers read it."""
+    out: list[str] = []
+    done = 0
+    at = word.find("://")
+    while at != -1:
+        start = at + 3
+        slash = word.find("/", start)
+        end = len(word) if slash == -1 else slash
+        host = word.rfind("@", start, end)
+        colon = word.find(":", start, host)
+        if host != -1 and colon != -1 and word[colon + 1 : colon + 2] not in ("$", "`", "@"):
+            out += (word[done : colon + 1], _MASK)
+            done = host
+        at = word.find("://", end)
+    return "".join(out) + word[done:] if out else word

@@ -16,6 +16,7 @@ from typing import NamedTuple
 from imagepin.rules import pip_options
 from imagepin.rules.base import Finding, Rule, Settings, Severity
 from imagepin.rules.common import is_root, mounts, rm_recursive, user_part
+from imagepin.rules.credentials import shown
 from imagepin.rules.dockerfile_model import Dockerfile, Instruction, expand, unquote
 from imagepin.rules.script_env import environments
 from imagepin.rules.shell import Command, Uv, pip_words, run_commands, runs_as, uv_command
@@ -223,9 +224,9 @@ def _pip(instruction: Instruction, step: _Step, kept_out: _KeptOut, home: _Home)
         at = run.index("--") if "--" in run else len(run)
     else:
         at = len(run) - len(step.command.pip_install)  # after `install`
-    fixed = " ".join([*run[:at], "--no-cache-dir", *run[at:]])
+    fixed = shown([*run[:at], "--no-cache-dir", *run[at:]])
     return (
-        f"RUN {' '.join(run)} keeps pip's download cache in the layer"
+        f"RUN {shown(run)} keeps pip's download cache in the layer"
         f"{_why(instruction, step, 'pip', cache, home)}; write {fixed} "
         f"(or RUN --mount=type=cache,target={_target(cache, home)})"
     )
@@ -306,9 +307,9 @@ def _uv(instruction: Instruction, step: _Step, kept_out: _KeptOut, home: _Home) 
     if _no_cache(uv, step) or kept_out("uv", cache, home):
         return None
     run = step.command.program
-    fixed = " ".join([*run[: uv.at], "--no-cache", *run[uv.at :]])
+    fixed = shown([*run[: uv.at], "--no-cache", *run[uv.at :]])
     return (
-        f"RUN {' '.join(run)} keeps uv's cache in the layer"
+        f"RUN {shown(run)} keeps uv's cache in the layer"
         f"{_why(instruction, step, 'uv', cache, home)}; write {fixed} (or ENV UV_NO_CACHE=1, "
         f"or RUN --mount=type=cache,target={_target(cache, home)})"
     )

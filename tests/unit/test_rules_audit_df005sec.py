@@ -343,3 +343,21 @@ def test_sec001_takes_stand_ins_and_numbers_for_no_secret() -> None:
     assert found(text, "SEC001") == []
     [(line, message)] = found("FROM a\nRUN SECRET_KEY=s3cr3t-dummyish python m.py\n", "SEC001")
     assert line == 2 and "sets SECRET_KEY" in message and "s3cr3t" not in message
+
+
+def test_df001_masks_a_url_password_with_a_space_and_a_quoted_secret_option() -> None:
+    text = (
+        "FROM a\nRUN pip install --index-url \"https://u:p w@h/simple\" --password='x y' flask "
+        "git+https://$U:$P@h/r.git\n"
+    )
+    [(line, message)] = found(text, "DF001")
+    assert line == 2
+    assert message.startswith(
+        "RUN pip install --index-url https://u:***@h/simple --password=*** flask "
+        "git+https://$U:$P@h/r.git keeps pip's download cache"
+    )
+    assert "p w" not in message and "x y" not in message
+    assert (
+        shown(["x://a:b@c/d://e:f g@h", "https://tok@h/x"])
+        == "x://a:***@c/d://e:***@h https://tok@h/x"
+    )
