@@ -66,6 +66,12 @@ class PipArgs(NamedTuple):
 
 def parse(words: Sequence[str]) -> PipArgs:
     """`words`, pip's arguments (after `pip`), as pip reads them."""
+    return _parse(tuple(words))
+
+
+@lru_cache(maxsize=4096)
+def _parse(words: tuple[str, ...]) -> PipArgs:
+    """`parse`, cached: DF001 reads each pip command's options three to four times."""
     options: list[tuple[str, str | None]] = []
     operands: list[str] = []
     for at, name, value in _read(words):
