@@ -37,12 +37,13 @@ VARIANTS: tuple[Variant, ...] = ("full", "slim", "alpine", "windowsservercore")
 DEFAULT_DEBIAN = "bookworm"
 """Default codename for full and slim, chosen explicitly so a tag never floats to a new Debian."""
 
-_KIND: dict[str, Kind] = {
+VARIANT_KIND: dict[str, Kind] = {
     "full": "debian",
     "slim": "debian",
     "alpine": "alpine",
     "windowsservercore": "windows",
 }
+"""The kind of distro each variant is built on."""
 _KINDS: dict[Kind, tuple[Variant, str]] = {  # the variant each kind of distro has, and its name
     "debian": ("slim", "a Debian release"),
     "alpine": ("alpine", "an Alpine release"),
@@ -160,7 +161,7 @@ def _nearest(kind: Kind, v: _Version, near: str | None) -> str | None:
 
 def default_distro(version: str, variant: Variant) -> str:
     """`bookworm` for full and slim, else the newest Alpine/Windows release carrying `version`."""
-    kind = _KIND[variant]
+    kind = VARIANT_KIND[variant]
     if kind == "debian":
         return DEFAULT_DEBIAN
     current = [n for n, r in images_table().distros.items() if r.kind == kind and r.current]
@@ -190,7 +191,7 @@ def _distro_release(distro: str, v: _Version) -> DistroRelease:
 
 
 def _check_python(v: _Version, variant: Variant, distro: str | None) -> None:
-    kind = _KIND[variant]
+    kind = VARIANT_KIND[variant]
     release = None if distro is None else _distro_release(distro, v)
     if distro is not None and release is not None and release.kind != kind:
         own, name = _KINDS[release.kind]
@@ -331,7 +332,7 @@ class PythonBase(CatalogImage):
 
     @property
     def platforms(self) -> tuple[str, ...]:
-        return images_table().platforms[_KIND[self.variant]]
+        return images_table().platforms[VARIANT_KIND[self.variant]]
 
     def is_supported(self, on: date | None = None) -> bool:
         """True from the series' first release until the day before its end of life."""
@@ -385,7 +386,7 @@ def catalog(
             continue
         version = series if life.first_release <= on else f"{series}-rc"
         for variant in VARIANTS:
-            carrying = _carrying(_KIND[variant], _parse_version(version))
+            carrying = _carrying(VARIANT_KIND[variant], _parse_version(version))
             current = [d for d in carrying if table.distros[d].current]
             for distro in current or (carrying[-1:] if include_legacy else []):
                 bases.append(

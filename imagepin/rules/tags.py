@@ -21,6 +21,7 @@ from datetime import date
 from functools import lru_cache
 
 from imagepin.catalog import (
+    VARIANT_KIND,
     PythonBase,
     UnknownBase,
     Variant,
@@ -29,14 +30,7 @@ from imagepin.catalog import (
     lifecycle_table,
     series_key,
 )
-from imagepin.catalog_os import Kind
 
-_KIND: dict[str, Kind] = {
-    "full": "debian",
-    "slim": "debian",
-    "alpine": "alpine",
-    "windowsservercore": "windows",
-}
 _SERIES = re.compile(r"\d+\.\d+")
 _FINAL = re.compile(r"(?P<series>\d+\.\d+)\.\d+")
 
@@ -46,7 +40,7 @@ def built(distro: str, version: str, variant: Variant) -> bool:
     any release of it was, a release (`3.7.10`) when it is in the distro's `finals` range, a
     pre-release (`3.15.0a8`, `3.15-rc`) when the series' -rc line was."""
     release = images_table().distros.get(distro)
-    if release is None or release.kind != _KIND[variant]:
+    if release is None or release.kind != VARIANT_KIND[variant]:
         return False
     if _SERIES.fullmatch(version):
         return version in release.python
