@@ -37,13 +37,12 @@ VARIANTS: tuple[Variant, ...] = ("full", "slim", "alpine", "windowsservercore")
 DEFAULT_DEBIAN = "bookworm"
 """Default codename for full and slim, chosen explicitly so a tag never floats to a new Debian."""
 
-VARIANT_KIND: dict[str, Kind] = {
+VARIANT_KIND: dict[str, Kind] = {  # the kind of distro each variant is built on
     "full": "debian",
     "slim": "debian",
     "alpine": "alpine",
     "windowsservercore": "windows",
 }
-"""The kind of distro each variant is built on."""
 _KINDS: dict[Kind, tuple[Variant, str]] = {  # the variant each kind of distro has, and its name
     "debian": ("slim", "a Debian release"),
     "alpine": ("alpine", "an Alpine release"),

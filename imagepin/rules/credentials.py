@@ -160,7 +160,7 @@ def _shown_word(word: str) -> str:
     if "://" in word and "@" in word:
         word = _url_password_masked(word)
     name, eq, value = word.partition("=")
-    key = name.lstrip("-").removesuffix("+")
+    key = name.lstrip("-").removesuffix("+").replace("-", "_")  # `--auth-token=...`
     if not eq or not key or not (key[0].isalpha() or key[0] == "_"):
         return word
     if key.strip(_NAME_CHARS) or not secret_word(key) or value[:1] in ("$", "`"):
@@ -176,12 +176,13 @@ def _url_password_masked(word: str) -> str:
     at = word.find("://")
     while at != -1:
         start = at + 3
-        slash = word.find("/", start)
-        end = len(word) if slash == -1 else slash
+        following = word.find("://", start)  # a second URL in the same word
+        ends = [i for i in (word.find("/", start), following) if i != -1]
+        end = min(ends) if ends else len(word)
         host = word.rfind("@", start, end)
         colon = word.find(":", start, host)
         if host != -1 and colon != -1 and word[colon + 1 : colon + 2] not in ("$", "`", "@"):
             out += (word[done : colon + 1], _MASK)
             done = host
-        at = word.find("://", end)
+        at = following
     return "".join(out) + word[done:] if out else word

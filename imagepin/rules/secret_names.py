@@ -25,7 +25,10 @@ _SECRET_SUFFIX = (
     "PRIVATEKEY",
 )
 _REFERENCE = {"FILE", "PATH", "DIR", "NAME", "ARN", "URL", "TYPE"}
-"""Words that make the value say where a secret is, not the secret (`PASSWORD_FILE`)."""
+_REFERENCE |= {"LENGTH", "LEN", "LIFETIME", "TTL", "TIMEOUT", "EXPIRY", "EXPIRES", "AGE"}
+_REFERENCE |= {"MIN", "MAX", "SIZE", "COUNT", "RETRIES", "ROUNDS"}
+"""Words that make the value say where a secret is, or a setting about secrets, not the
+secret (`PASSWORD_FILE`, `PASSWORD_MIN_LENGTH`, `JWT_TOKEN_LIFETIME`)."""
 _NOT_SECRET_KEY = {"PUBLIC", "GPG", "PGP", "ID", "CACHE", "SORT", "PRIMARY", "FOREIGN", "PARTITION"}
 """Words that make a plain KEY no secret (`PUBLIC_KEY`, `GPG_KEY`, `KEY_ID`, `CACHE_KEY`, a
 database's `SORT_KEY`); a stronger word
@@ -53,21 +56,24 @@ def secret_word(name: str) -> str | None:
 
 
 _FLAGS = frozenset({"0", "1", "true", "false", "yes", "no", "on", "off"})
-_PLACEHOLDERS = frozenset({"dummy", "placeholder", "fake", "unused", "changeme", "notsecret"})
+_PLACEHOLDERS = frozenset({"dummy", "placeholder", "fake", "unused", "notasecret"})
 """Words that mark a value as a stand-in, set so a build step runs without the real secret
 (`RUN SECRET_KEY=dummy python manage.py collectstatic`, `SECRET_KEY_BASE=DUMMY rails
 assets:precompile`)."""
-_PLACEHOLDER_WORDS = re.compile(r"[a-z]+")
+_FILLERS = frozenset({"key", "secret", "token", "password", "value", "for", "build", "only"})
+"""Words a stand-in may carry besides a placeholder (`dummy-key-for-build`)."""
+_PARTS = re.compile(r"[-_. ]+")
 
 
 def stores_secret(value: str) -> bool:
     """Whether a value written out for a secret-looking name can hold the secret: not when it
     is empty (`ENV OPENAI_API_KEY=""` blanks a variable the container gets at run time), an
     absolute path (`GOOGLE_APPLICATION_CREDENTIALS=/run/secrets/sa.json` says where it is), a
-    switch (`HF_HUB_DISABLE_IMPLICIT_TOKEN=1`), a number (`PASSWORD_MIN_LENGTH=8`,
-    `JWT_TOKEN_LIFETIME=3600`) or a stand-in (`SECRET_KEY=dummy`, `build-placeholder`)."""
+    switch (`HF_HUB_DISABLE_IMPLICIT_TOKEN=1`) or a stand-in made only of placeholder words
+    (`SECRET_KEY=dummy`, `dummy-key-for-build`; not `ChangeMe2024!` nor `x9-fake-Zq81`)."""
     stripped = value.strip()
     lower = stripped.lower()
-    if not stripped or stripped[0] == "/" or lower in _FLAGS or stripped.isdecimal():
+    if not stripped or stripped[0] == "/" or lower in _FLAGS:
         return False
-    return not _PLACEHOLDERS.intersection(_PLACEHOLDER_WORDS.findall(lower))
+    parts = set(_PARTS.split(lower)) - {""}
+    return not (parts & _PLACEHOLDERS and parts <= _PLACEHOLDERS | _FILLERS)

@@ -320,7 +320,7 @@ def test_redact_reads_a_value_as_sh_reads_one_word() -> None:
         "TOKEN+=xyz w": "TOKEN+=*** w",
         "TOKEN=$T ok": "TOKEN=$T ok",
         'TOKEN="$(cat /run/secrets/t)" ok': 'TOKEN="$(cat /run/secrets/t)" ok',
-        "sort --key=2 && SECRET_KEY=dummy x": "sort --key=2 && SECRET_KEY=dummy x",
+        "cut -d= -f2 && SECRET_KEY=dummy x": "cut -d= -f2 && SECRET_KEY=dummy x",
         "--mount=type=secret,id=api_key": "--mount=type=secret,id=api_key",
     }
     assert {text: redact(text) for text in cases} == cases
@@ -332,17 +332,37 @@ def test_shown_masks_each_secret_word_whole() -> None:
     assert shown(["SECRET_KEY=dummy", "python", "manage.py"]) == "SECRET_KEY=dummy python manage.py"
 
 
-def test_sec001_takes_stand_ins_and_numbers_for_no_secret() -> None:
+def test_sec001_takes_stand_ins_and_settings_about_secrets_for_no_secret() -> None:
     text = (
         "FROM a\nRUN SECRET_KEY=dummy python manage.py collectstatic --noinput\n"
         "RUN SECRET_KEY_BASE=DUMMY ./bin/rails assets:precompile\n"
         "RUN export PASSWORD_MIN_LENGTH=8 JWT_TOKEN_LIFETIME=3600 && ./configure\n"
-        "RUN API_KEY=build-placeholder make && DB_PASSWORD=changeme ./setup\n"
+        "RUN API_KEY=build-placeholder make && TOKEN_TTL=60 ./setup\n"
         "ENV SECRET_KEY=dummy-key-for-build\n"
     )
     assert found(text, "SEC001") == []
-    [(line, message)] = found("FROM a\nRUN SECRET_KEY=s3cr3t-dummyish python m.py\n", "SEC001")
-    assert line == 2 and "sets SECRET_KEY" in message and "s3cr3t" not in message
+    real = (
+        "FROM a\nRUN SECRET_KEY=s3cr3t-dummyish python m.py\n"
+        "RUN POSTGRES_PASSWORD=123456 ./init && ADMIN_PASSWORD=ChangeMe2024! ./seed\n"
+        "ENV API_TOKEN=x9-fake-Zq81LmN3vT5wR7yP0 DB_PASSWORD=changeme\n"
+    )
+    reported = found(real, "SEC001")
+    assert [(line, message.split(",")[0]) for line, message in reported] == [
+        (2, "RUN (line 2) sets SECRET_KEY"),
+        (3, "RUN (line 3) sets POSTGRES_PASSWORD"),
+        (3, "RUN (line 3) sets ADMIN_PASSWORD"),
+        (
+            4,
+            "ENV API_TOKEN (line 4) looks like a secret (TOKEN); ENV values are stored in the "
+            "image config",
+        ),
+        (
+            4,
+            "ENV DB_PASSWORD (line 4) looks like a secret (PASSWORD); ENV values are stored in "
+            "the image config",
+        ),
+    ]
+    assert not any(s in m for _, m in reported for s in ("s3cr3t", "123456", "ChangeMe", "Zq81"))
 
 
 def test_df001_masks_a_url_password_with_a_space_and_a_quoted_secret_option() -> None:
