@@ -25,8 +25,8 @@ from imagepin.rules.dockerfile_model import Scope
 from imagepin.rules.shell import Command, assignments
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_DECLARES = frozenset({"export", "declare", "typeset", "readonly"})
-"""Builtins that set the variables named after their options (`export A=1 B`)."""
+DECLARES = frozenset({"export", "declare", "typeset", "readonly", "local"})
+"""Builtins that set the variables named after their options (`export A=1 B`, `local -x A=1`)."""
 
 
 class Environment(NamedTuple):
@@ -182,7 +182,7 @@ class _Shell:
             if all("=" in word for word in command.argv):  # `A=1 B=2`, no wrapper
                 for word in command.argv:
                     self.assign(word)
-        elif run[0] in _DECLARES:
+        elif run[0] in DECLARES:
             self._declare(run)
         elif run[0] == "unset":
             names = [w for w in run[1:] if not w.startswith("-")]

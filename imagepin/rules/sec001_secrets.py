@@ -9,6 +9,7 @@ from imagepin.rules.base import Finding, Rule, Settings, Severity
 from imagepin.rules.credentials import credentials
 from imagepin.rules.dockerfile_model import Dockerfile, Instruction, unquote
 from imagepin.rules.resources import BUILD_IMAGE, Resource, build_of
+from imagepin.rules.script_env import DECLARES
 from imagepin.rules.secret_names import secret_word, stores_secret
 from imagepin.rules.shell import Command, run_commands
 from imagepin.rules.values import Secret, Unknown, reveal
@@ -84,7 +85,6 @@ _COMMAND_LINES = {
 writes)."""
 
 
-_DECLARES = frozenset({"export", "readonly", "declare", "typeset", "local"})
 _NAME_VALUE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)", re.DOTALL)
 
 
@@ -92,7 +92,7 @@ def _assigned(command: Command) -> list[tuple[str, str]]:
     """The `NAME=value` words `command` writes: before its program (`TOKEN=x pip`, also after
     `env` or `sudo`), or as the arguments of `export`, `readonly`, `declare`..."""
     words = command.argv[: len(command.argv) - len(command.program)]
-    if command.name in _DECLARES:
+    if command.name in DECLARES:
         words += command.program[1:]
     return [(m[1], m[2]) for word in words if (m := _NAME_VALUE.fullmatch(word))]
 
