@@ -9,7 +9,7 @@ from itertools import pairwise, takewhile
 from imagepin.rules.base import Finding, Rule, Settings, Severity
 from imagepin.rules.common import mounts, rm_recursive
 from imagepin.rules.dockerfile_model import Dockerfile, Instruction
-from imagepin.rules.shell import APT_VALUE_OPTIONS, Command, run_commands
+from imagepin.rules.shell import Command, apt_command, run_commands
 
 _NO_RECOMMENDS = re.compile(r"APT::Install-Recommends=(false|0|no)", re.IGNORECASE)
 _CONF_NO_RECOMMENDS = re.compile(r"APT::Install-Recommends\s+[\"']?(?:false|0|no)\b", re.I)
@@ -43,26 +43,12 @@ def _removes_lists(path: str, recursive: bool) -> bool:
     return recursive and path.removesuffix("*").rstrip("/") in (_LISTS, *_ABOVE_LISTS)
 
 
-def _apt_command(run: Sequence[str]) -> str | None:
-    """The command of `apt-get ...` / `apt ...` (`dist-clean`), past options and their values
-    (`apt-get -o Debug::NoLocking=1 dist-clean`); None for another program."""
-    if not run or run[0].rsplit("/", 1)[-1] not in ("apt-get", "apt"):
-        return None
-    words = iter(run[1:])
-    for word in words:
-        if word in APT_VALUE_OPTIONS:
-            next(words, None)
-        elif not word.startswith("-"):
-            return word
-    return None
-
-
 def _cleans_lists(commands: tuple[Command, ...]) -> bool:
     """`rm -rf /var/lib/apt/lists/*` (or of a directory above: `rm -rf /var/lib/apt`), `find
     /var/lib/apt/lists -delete` (or `-exec rm`), or `apt-get dist-clean`."""
     for command in commands:
         run, name = command.program, command.name
-        if _apt_command(run) in _DIST_CLEAN and _SIMULATE.isdisjoint(run):
+        if apt_command(run) in _DIST_CLEAN and _SIMULATE.isdisjoint(run):
             return True
         if name == "rm":
             recursive = rm_recursive(run[1:])

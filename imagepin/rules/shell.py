@@ -71,7 +71,7 @@ _PYTHON = re.compile(r"python(\d+(\.\d+)?)?")
 Argv = TypeVar("Argv", list[str], tuple[str, ...])
 _HEREDOC = re.compile(r"<<-?([\"']?)[A-Za-z0-9_]+\1")
 _SHELLS = {"sh", "bash", "ash", "dash", "zsh", "ksh"}
-APT_VALUE_OPTIONS = word_set("-o -c -t --option --config-file --target-release")
+_APT_VALUE_OPTIONS = word_set("-o -c -t --option --config-file --target-release")
 """apt-get's options that take the next word as their value (`apt-get -o A=B install x`)."""
 
 
@@ -302,20 +302,21 @@ def _operands(rest: tuple[str, ...]) -> tuple[str, ...]:
 def apt_install(argv: Argv) -> Argv | None:
     """The arguments of an `apt-get install` / `apt install`, or None if it is not."""
     run = program(argv)
+    return run[1:] if apt_command(run) == "install" else None
+
+
+def apt_command(run: Sequence[str]) -> str | None:
+    """The command of `apt-get ...` / `apt ...` (`install`, `dist-clean`), past options and
+    their values (`apt-get -o Debug::NoLocking=1 dist-clean`); None for another program."""
     if not run or run[0].rsplit("/", 1)[-1] not in ("apt-get", "apt"):
         return None
-    args = run[1:]
-    positional, skip = [], False
-    for word in args:
-        if skip:
-            skip = False
-        elif word in APT_VALUE_OPTIONS:
-            skip = True
+    words = iter(run[1:])
+    for word in words:
+        if word in _APT_VALUE_OPTIONS:
+            next(words, None)
         elif not word.startswith("-"):
-            positional.append(word)
-    if not positional or positional[0] != "install":
-        return None
-    return args
+            return word
+    return None
 
 
 def pip_words(run: Argv) -> Argv | None:
